@@ -1,0 +1,70 @@
+//! `/accounts/get` (Plaid's cached copy) and `/accounts/balance/get` (asks the bank).
+
+use axum::Router;
+use tartan_types::wire::{AccountsGetRequest, AccountsGetResponse, BalanceGetRequest};
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::{account_wire, cached_accounts, item_wire};
+use crate::surface::{AppState, Ctx, plaid};
+use crate::world::clock;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/accounts/get", plaid(accounts_get))
+        .route("/accounts/balance/get", plaid(balance_get))
+}
+
+/// Cached balances from the Item's last successful update; never contacts the bank.
+pub fn accounts_get(
+    ctx: &Ctx<'_>,
+    req: AccountsGetRequest,
+) -> Result<AccountsGetResponse, PlaidError> {
+    let ids = req.options.and_then(|o| o.account_ids);
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        item.ensure_healthy()?;
+        let accounts = item.select_accounts(ids.as_deref())?;
+        Ok(AccountsGetResponse {
+            accounts: cached_accounts(item, &accounts),
+            item: item_wire(item, false),
+        })
+    })
+}
+
+/// Real-time balances: contacts the simulated institution and refreshes Plaid's copy.
+pub fn balance_get(
+    ctx: &Ctx<'_>,
+    req: BalanceGetRequest,
+) -> Result<AccountsGetResponse, PlaidError> {
+    let options = req.options.unwrap_or_default();
+    let min_updated = match &options.min_last_updated_datetime {
+        Some(s) => Some(clock::parse_rfc3339(s).ok_or_else(|| {
+            PlaidError::invalid_field(
+                "options.min_last_updated_datetime",
+                "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+            )
+        })?),
+        None => None,
+    };
+    let ids = options.account_ids;
+    ctx.world
+        .update_item(&ctx.client_id, &req.access_token, |item, now| {
+            item.ensure_healthy()?;
+            item.select_accounts(ids.as_deref())?;
+            if min_updated.is_some_and(|min| min > now) {
+                return Err(PlaidError::new(
+                    ErrorCode::LAST_UPDATED_DATETIME_OUT_OF_RANGE,
+                ));
+            }
+            item.refresh_cache(now);
+            let accounts = item
+                .select_accounts(ids.as_deref())?
+                .into_iter()
+                .map(|a| account_wire(item, a, &a.cached, now))
+                .collect();
+            Ok(AccountsGetResponse {
+                accounts,
+                item: item_wire(item, false),
+            })
+        })
+}

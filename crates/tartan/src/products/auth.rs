@@ -1,0 +1,50 @@
+//! `/auth/get`: account and routing numbers (ACH, EFT, BACS and IBAN by region).
+
+use axum::Router;
+use tartan_types::wire::{AccountsGetRequest, AuthGetResponse, AuthNumbers, Product};
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::{cached_accounts, item_wire};
+use crate::surface::{AppState, Ctx, plaid};
+use crate::world::bank::{self, Numbers};
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/auth/get", plaid(auth_get))
+}
+
+pub fn auth_get(ctx: &Ctx<'_>, req: AccountsGetRequest) -> Result<AuthGetResponse, PlaidError> {
+    ctx.world.read(|s| {
+        s.item_for_token(&ctx.client_id, &req.access_token)?
+            .ensure_healthy()
+    })?;
+    ctx.world
+        .ensure_product(&ctx.client_id, &req.access_token, Product::Auth)?;
+    let ids = req.options.and_then(|o| o.account_ids);
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        let selected = item.select_accounts(ids.as_deref())?;
+        let accounts: Vec<_> = selected
+            .into_iter()
+            .filter(|a| bank::has_numbers(a.template()))
+            .collect();
+        if accounts.is_empty() {
+            return Err(PlaidError::new(ErrorCode::NO_AUTH_ACCOUNTS));
+        }
+        let mut numbers = AuthNumbers::default();
+        for a in &accounts {
+            match bank::numbers(item.institution(), a.template(), &a.account_id) {
+                Numbers::Ach(n) => numbers.ach.push(n),
+                Numbers::Eft(n) => numbers.eft.push(n),
+                Numbers::Europe(bacs, iban) => {
+                    numbers.bacs.push(bacs);
+                    numbers.international.push(iban);
+                }
+            }
+        }
+        Ok(AuthGetResponse {
+            accounts: cached_accounts(item, &accounts),
+            numbers,
+            item: item_wire(item, false),
+        })
+    })
+}

@@ -1,0 +1,40 @@
+//! `/identity/get`: the account holders on file at the bank.
+
+use axum::Router;
+use tartan_types::PlaidError;
+use tartan_types::wire::{AccountWithOwners, AccountsGetRequest, IdentityGetResponse, Product};
+
+use super::{cached_accounts, item_wire};
+use crate::surface::{AppState, Ctx, plaid};
+use crate::world::bank;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/identity/get", plaid(identity_get))
+}
+
+pub fn identity_get(
+    ctx: &Ctx<'_>,
+    req: AccountsGetRequest,
+) -> Result<IdentityGetResponse, PlaidError> {
+    ctx.world.read(|s| {
+        s.item_for_token(&ctx.client_id, &req.access_token)?
+            .ensure_healthy()
+    })?;
+    ctx.world
+        .ensure_product(&ctx.client_id, &req.access_token, Product::Identity)?;
+    let ids = req.options.and_then(|o| o.account_ids);
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        let accounts = item.select_accounts(ids.as_deref())?;
+        Ok(IdentityGetResponse {
+            accounts: cached_accounts(item, &accounts)
+                .into_iter()
+                .map(|account| AccountWithOwners {
+                    account,
+                    owners: vec![bank::owner()],
+                })
+                .collect(),
+            item: item_wire(item, false),
+        })
+    })
+}

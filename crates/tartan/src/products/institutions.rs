@@ -1,0 +1,142 @@
+//! `/institutions/get`, `/institutions/get_by_id`, `/institutions/search`.
+
+use axum::Router;
+use tartan_types::wire::{
+    CountryCode, Institution, InstitutionsGetByIdRequest, InstitutionsGetByIdResponse,
+    InstitutionsGetRequest, InstitutionsGetResponse, InstitutionsSearchRequest,
+    InstitutionsSearchResponse, Product,
+};
+use tartan_types::{ErrorCode, PlaidError};
+
+use crate::surface::{AppState, Ctx, plaid};
+use crate::world::clock;
+use crate::world::institutions::{INSTITUTIONS, InstitutionDef, InstitutionView};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/institutions/get", plaid(institutions_get))
+        .route("/institutions/get_by_id", plaid(get_by_id))
+        .route("/institutions/search", plaid(search))
+}
+
+fn require_countries(codes: &[CountryCode]) -> Result<(), PlaidError> {
+    if codes.is_empty() {
+        return Err(PlaidError::invalid_field(
+            "country_codes",
+            "must contain at least one country code",
+        ));
+    }
+    Ok(())
+}
+
+fn in_countries(inst: &InstitutionDef, codes: &[CountryCode]) -> bool {
+    inst.country_codes.iter().any(|c| codes.contains(c))
+}
+
+fn has_products(inst: &InstitutionDef, products: Option<&[Product]>) -> bool {
+    products.is_none_or(|ps| ps.iter().all(|p| inst.supports(*p)))
+}
+
+fn render(ctx: &Ctx<'_>, insts: &[&InstitutionDef], view: InstitutionView) -> Vec<Institution> {
+    let now = clock::wire(ctx.now_ms());
+    insts.iter().map(|i| i.to_wire(view, &now)).collect()
+}
+
+pub fn institutions_get(
+    ctx: &Ctx<'_>,
+    req: InstitutionsGetRequest,
+) -> Result<InstitutionsGetResponse, PlaidError> {
+    if !(1..=500).contains(&req.count) {
+        return Err(PlaidError::invalid_field(
+            "count",
+            "must be between 1 and 500",
+        ));
+    }
+    if req.offset < 0 {
+        return Err(PlaidError::invalid_field("offset", "must be 0 or greater"));
+    }
+    require_countries(&req.country_codes)?;
+    let options = req.options.unwrap_or_default();
+    let matching: Vec<&InstitutionDef> = INSTITUTIONS
+        .iter()
+        .filter(|i| in_countries(i, &req.country_codes))
+        .filter(|i| has_products(i, options.products.as_deref()))
+        .filter(|i| options.oauth.is_none_or(|o| i.oauth == o))
+        .filter(|i| {
+            options.routing_numbers.as_ref().is_none_or(|rns| {
+                rns.iter()
+                    .any(|rn| i.routing_numbers.contains(&rn.as_str()))
+            })
+        })
+        .collect();
+    let page: Vec<_> = matching
+        .iter()
+        .skip(req.offset as usize)
+        .take(req.count as usize)
+        .copied()
+        .collect();
+    let view = InstitutionView {
+        optional_metadata: options.include_optional_metadata.unwrap_or(false),
+        status: options.include_status.unwrap_or(false),
+        auth_metadata: options.include_auth_metadata.unwrap_or(false),
+    };
+    Ok(InstitutionsGetResponse {
+        institutions: render(ctx, &page, view),
+        total: matching.len(),
+    })
+}
+
+pub fn get_by_id(
+    ctx: &Ctx<'_>,
+    req: InstitutionsGetByIdRequest,
+) -> Result<InstitutionsGetByIdResponse, PlaidError> {
+    require_countries(&req.country_codes)?;
+    let inst = crate::world::institutions::find(&req.institution_id)
+        .filter(|i| in_countries(i, &req.country_codes))
+        .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_INSTITUTION))?;
+    let options = req.options.unwrap_or_default();
+    let view = InstitutionView {
+        optional_metadata: options.include_optional_metadata.unwrap_or(false),
+        status: options.include_status.unwrap_or(false),
+        auth_metadata: options.include_auth_metadata.unwrap_or(false),
+    };
+    let institution = render(ctx, &[inst], view)
+        .pop()
+        .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_INSTITUTION))?;
+    Ok(InstitutionsGetByIdResponse { institution })
+}
+
+pub fn search(
+    ctx: &Ctx<'_>,
+    req: InstitutionsSearchRequest,
+) -> Result<InstitutionsSearchResponse, PlaidError> {
+    let query = req.query.trim().to_lowercase();
+    if query.is_empty() {
+        return Err(PlaidError::invalid_field(
+            "query",
+            "must be a non-empty string",
+        ));
+    }
+    require_countries(&req.country_codes)?;
+    let options = req.options.unwrap_or_default();
+    let words: Vec<&str> = query.split_whitespace().collect();
+    let matching: Vec<&InstitutionDef> = INSTITUTIONS
+        .iter()
+        .filter(|i| in_countries(i, &req.country_codes))
+        .filter(|i| has_products(i, req.products.as_deref()))
+        .filter(|i| options.oauth.is_none_or(|o| i.oauth == o))
+        .filter(|i| {
+            let name = i.name.to_lowercase();
+            i.id == query || words.iter().all(|w| name.contains(w))
+        })
+        .take(10)
+        .collect();
+    let view = InstitutionView {
+        optional_metadata: options.include_optional_metadata.unwrap_or(false),
+        status: false,
+        auth_metadata: options.include_auth_metadata.unwrap_or(false),
+    };
+    Ok(InstitutionsSearchResponse {
+        institutions: render(ctx, &matching, view),
+    })
+}

@@ -1,0 +1,99 @@
+//! `/item/*`: reading, re-pointing, rotating and removing Items.
+
+use axum::Router;
+use tartan_types::PlaidError;
+use tartan_types::wire::{
+    AccessTokenRequest, Empty, ItemAccessTokenInvalidateResponse, ItemGetResponse,
+    ItemRemoveRequest, ItemResponse, ItemStatus, ItemWebhookUpdateRequest, ProductUpdateStatus,
+    PublicTokenExchangeRequest, PublicTokenExchangeResponse,
+};
+
+use super::{item_wire, validate_url};
+use crate::surface::{AppState, Ctx, plaid};
+use crate::world::clock;
+use crate::world::items::UpdateStatus;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/item/get", plaid(item_get))
+        .route("/item/remove", plaid(item_remove))
+        .route("/item/webhook/update", plaid(webhook_update))
+        .route(
+            "/item/access_token/invalidate",
+            plaid(access_token_invalidate),
+        )
+        .route("/item/public_token/exchange", plaid(public_token_exchange))
+}
+
+fn status_wire(s: &UpdateStatus) -> ProductUpdateStatus {
+    ProductUpdateStatus {
+        last_successful_update: s.last_successful_update_ms.map(clock::wire),
+        last_failed_update: s.last_failed_update_ms.map(clock::wire),
+    }
+}
+
+/// `/item/get`: the only endpoint that shows an Item's error instead of failing with it.
+pub fn item_get(ctx: &Ctx<'_>, req: AccessTokenRequest) -> Result<ItemGetResponse, PlaidError> {
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        Ok(ItemGetResponse {
+            item: item_wire(item, true),
+            status: Some(ItemStatus {
+                investments: item.investments.as_ref().map(status_wire),
+                transactions: item.transactions.as_ref().map(status_wire),
+                last_webhook: None,
+            }),
+        })
+    })
+}
+
+pub fn item_remove(ctx: &Ctx<'_>, req: ItemRemoveRequest) -> Result<Empty, PlaidError> {
+    if let Some(note) = &req.reason_note
+        && note.chars().count() > 512
+    {
+        return Err(PlaidError::invalid_field(
+            "reason_note",
+            "must be at most 512 characters",
+        ));
+    }
+    ctx.world.remove_item(&ctx.client_id, &req.access_token)?;
+    Ok(Empty {})
+}
+
+pub fn webhook_update(
+    ctx: &Ctx<'_>,
+    req: ItemWebhookUpdateRequest,
+) -> Result<ItemResponse, PlaidError> {
+    if let Some(url) = &req.webhook {
+        validate_url("webhook", url)?;
+    }
+    ctx.world
+        .update_item(&ctx.client_id, &req.access_token, |item, _| {
+            item.webhook = req.webhook.clone();
+            Ok(item_wire(item, false))
+        })
+        .map(|item| ItemResponse { item })
+}
+
+pub fn access_token_invalidate(
+    ctx: &Ctx<'_>,
+    req: AccessTokenRequest,
+) -> Result<ItemAccessTokenInvalidateResponse, PlaidError> {
+    let new_access_token = ctx
+        .world
+        .rotate_access_token(&ctx.client_id, &req.access_token)?;
+    Ok(ItemAccessTokenInvalidateResponse { new_access_token })
+}
+
+pub fn public_token_exchange(
+    ctx: &Ctx<'_>,
+    req: PublicTokenExchangeRequest,
+) -> Result<PublicTokenExchangeResponse, PlaidError> {
+    let (access_token, item_id) = ctx
+        .world
+        .exchange_public_token(&ctx.client_id, &req.public_token)?;
+    Ok(PublicTokenExchangeResponse {
+        access_token,
+        item_id,
+    })
+}

@@ -1,0 +1,151 @@
+//! One module per Plaid product. Each owns its `router()`; a handler turns a typed request into
+//! a typed response or a catalogued error.
+
+pub mod accounts;
+pub mod auth;
+pub mod identity;
+pub mod institutions;
+pub mod items;
+pub mod link;
+pub mod sandbox;
+pub mod webhook_keys;
+
+use axum::Router;
+use axum::http::Uri;
+use tartan_types::PlaidError;
+use tartan_types::wire::{self, Product};
+
+use crate::surface::AppState;
+use crate::world::Item;
+use crate::world::bank::Balance;
+use crate::world::clock;
+use crate::world::items::AccountState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(accounts::router())
+        .merge(auth::router())
+        .merge(identity::router())
+        .merge(institutions::router())
+        .merge(items::router())
+        .merge(link::router())
+        .merge(sandbox::router())
+        .merge(webhook_keys::router())
+}
+
+/// The Item as product endpoints show it; `/item/get` adds the consent fields.
+pub fn item_wire(item: &Item, with_consent: bool) -> wire::Item {
+    let inst = item.institution();
+    let available_products = inst
+        .products
+        .iter()
+        .filter(|p| !item.billed_products.contains(p))
+        .copied()
+        .collect();
+    let mut scopes = vec!["account_balance_info"];
+    for (product, scope) in [
+        (Product::Transactions, "transactions"),
+        (Product::Auth, "account_routing_number"),
+        (Product::Identity, "contact_info"),
+        (Product::Investments, "investments"),
+        (Product::Liabilities, "credit_loan_info"),
+    ] {
+        if item.consented_products.contains(&product) {
+            scopes.push(scope);
+        }
+    }
+    wire::Item {
+        item_id: item.item_id.clone(),
+        institution_id: Some(inst.id.to_owned()),
+        institution_name: Some(inst.name.to_owned()),
+        webhook: item.webhook.clone(),
+        auth_method: item
+            .products
+            .contains(&Product::Auth)
+            .then(|| "INSTANT_AUTH".to_owned()),
+        error: item.error.as_ref().map(|e| e.to_error().body(None)),
+        available_products,
+        billed_products: item.billed_products.clone(),
+        products: item.products.clone(),
+        consented_products: item.consented_products.clone(),
+        consent_expiration_time: None,
+        update_type: "background".to_owned(),
+        created_at: with_consent.then(|| clock::wire(item.created_at_ms)),
+        consented_use_cases: with_consent.then(Vec::new),
+        consented_data_scopes: with_consent
+            .then(|| scopes.into_iter().map(str::to_owned).collect()),
+    }
+}
+
+/// An account with the given balance, as of `as_of_ms`.
+pub fn account_wire(
+    item: &Item,
+    account: &AccountState,
+    balance: &Balance,
+    as_of_ms: i64,
+) -> wire::Account {
+    let t = account.template();
+    wire::Account {
+        account_id: account.account_id.clone(),
+        balances: wire::Balances {
+            available: balance.available,
+            current: balance.current,
+            limit: balance.limit,
+            iso_currency_code: Some(item.institution().currency().to_owned()),
+            unofficial_currency_code: None,
+            last_updated_datetime: Some(clock::wire(as_of_ms)),
+        },
+        mask: Some(t.mask.to_owned()),
+        name: t.name.to_owned(),
+        official_name: t.official_name.map(str::to_owned),
+        account_type: t.account_type,
+        subtype: Some(t.subtype.to_owned()),
+        verification_status: None,
+        persistent_account_id: None,
+        holder_category: Some(
+            if t.name.contains("Business") {
+                "business"
+            } else {
+                "personal"
+            }
+            .to_owned(),
+        ),
+    }
+}
+
+/// Accounts with their cached balances (Plaid's copy, not the bank's).
+pub fn cached_accounts(item: &Item, accounts: &[&AccountState]) -> Vec<wire::Account> {
+    accounts
+        .iter()
+        .map(|a| account_wire(item, a, &a.cached, a.cached_at_ms))
+        .collect()
+}
+
+/// A URL field (webhook, redirect_uri): absolute http(s) with a host.
+pub fn validate_url(field: &str, value: &str) -> Result<(), PlaidError> {
+    let uri: Uri = value
+        .parse()
+        .map_err(|_| PlaidError::invalid_field(field, "must be a valid URL"))?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    if !scheme_ok || uri.host().is_none_or(str::is_empty) {
+        return Err(PlaidError::invalid_field(
+            field,
+            "must be an absolute http(s) URL such as https://example.com/webhook",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert!(validate_url("webhook", "https://example.com/hook").is_ok());
+        assert!(validate_url("webhook", "http://127.0.0.1:8080/hook").is_ok());
+        assert!(validate_url("webhook", "ftp://example.com").is_err());
+        assert!(validate_url("webhook", "not a url").is_err());
+        assert!(validate_url("webhook", "/relative").is_err());
+    }
+}

@@ -1,0 +1,58 @@
+//! `/sandbox/*`: shortcuts that skip Link and levers that break Items.
+
+use axum::Router;
+use tartan_types::wire::{
+    AccessTokenRequest, SandboxItemResetLoginResponse, SandboxPublicTokenCreateRequest,
+    SandboxPublicTokenCreateResponse,
+};
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::validate_url;
+use crate::surface::{AppState, Ctx, plaid};
+use crate::world::institutions;
+use crate::world::items::NewItem;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/sandbox/public_token/create", plaid(public_token_create))
+        .route("/sandbox/item/reset_login", plaid(reset_login))
+}
+
+/// Makes an Item at a Sandbox institution without Link, as `user_good` unless overridden.
+pub fn public_token_create(
+    ctx: &Ctx<'_>,
+    req: SandboxPublicTokenCreateRequest,
+) -> Result<SandboxPublicTokenCreateResponse, PlaidError> {
+    let institution = institutions::find(&req.institution_id)
+        .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_INSTITUTION))?;
+    if req.initial_products.is_empty() {
+        return Err(PlaidError::invalid_field(
+            "initial_products",
+            "must contain at least one product",
+        ));
+    }
+    let options = req.options.unwrap_or_default();
+    if let Some(url) = &options.webhook {
+        validate_url("options.webhook", url)?;
+    }
+    let public_token = ctx.world.create_item(
+        &ctx.client_id,
+        NewItem {
+            institution,
+            products: &req.initial_products,
+            username: options.override_username.as_deref().unwrap_or("user_good"),
+            password: options.override_password.as_deref().unwrap_or("pass_good"),
+            webhook: options.webhook,
+        },
+    )?;
+    Ok(SandboxPublicTokenCreateResponse { public_token })
+}
+
+/// Forces the Item into ITEM_LOGIN_REQUIRED.
+pub fn reset_login(
+    ctx: &Ctx<'_>,
+    req: AccessTokenRequest,
+) -> Result<SandboxItemResetLoginResponse, PlaidError> {
+    ctx.world.reset_login(&ctx.client_id, &req.access_token)?;
+    Ok(SandboxItemResetLoginResponse { reset_login: true })
+}

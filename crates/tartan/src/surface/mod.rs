@@ -1,0 +1,180 @@
+//! The surface: routing, the request conventions every endpoint shares, the error envelope and
+//! response encoding. It knows nothing about banks.
+
+pub mod decode;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Extension, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, get, post};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tartan_types::{ErrorCode, PlaidError};
+use tower_http::catch_panic::CatchPanicLayer;
+
+use crate::world::{World, ids};
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub world: Arc<World>,
+}
+
+/// The request's id: in the log line, the response body and the `X-Request-Id` header.
+#[derive(Clone)]
+pub struct RequestId(pub Arc<str>);
+
+/// A handler's view of one authenticated request.
+pub struct Ctx<'a> {
+    pub world: &'a World,
+    pub client_id: String,
+    pub request_id: &'a str,
+}
+
+impl Ctx<'_> {
+    /// The tenant's current virtual time (unix ms).
+    pub fn now_ms(&self) -> i64 {
+        self.world.read(|s| s.now_ms(&self.client_id))
+    }
+}
+
+/// A Plaid endpoint handler: a typed request in, a typed response or a catalogued error out.
+pub type Handler<Req, Resp> = fn(&Ctx<'_>, Req) -> Result<Resp, PlaidError>;
+
+/// Mounts a handler behind Plaid's conventions: JSON POST, credentials, strict decoding,
+/// `request_id` in every body, errors in Plaid's envelope.
+pub fn plaid<Req, Resp>(handler: Handler<Req, Resp>) -> MethodRouter<AppState>
+where
+    Req: DeserializeOwned + Send + 'static,
+    Resp: Serialize + Send + 'static,
+{
+    post(
+        move |State(app): State<AppState>,
+              Extension(rid): Extension<RequestId>,
+              headers: HeaderMap,
+              body: Bytes| async move {
+            let result = decode::json_object(&headers, &body).and_then(|mut body| {
+                let client_id = authenticate(&app.world, &headers, &mut body)?;
+                let req = decode::strict::<Req>(body)?;
+                handler(&ctx(&app, client_id, &rid), req)
+            });
+            respond(result, &rid)
+        },
+    )
+}
+
+/// Mounts a control-plane reader: GET, credentials from the headers, no body.
+pub fn control_get<Resp>(handler: Handler<(), Resp>) -> MethodRouter<AppState>
+where
+    Resp: Serialize + Send + 'static,
+{
+    get(
+        move |State(app): State<AppState>,
+              Extension(rid): Extension<RequestId>,
+              headers: HeaderMap| async move {
+            let result = authenticate(&app.world, &headers, &mut Default::default())
+                .and_then(|client_id| handler(&ctx(&app, client_id, &rid), ()));
+            respond(result, &rid)
+        },
+    )
+}
+
+fn ctx<'a>(app: &'a AppState, client_id: String, rid: &'a RequestId) -> Ctx<'a> {
+    Ctx {
+        world: &app.world,
+        client_id,
+        request_id: &rid.0,
+    }
+}
+
+fn authenticate(
+    world: &World,
+    headers: &HeaderMap,
+    body: &mut serde_json::Map<String, serde_json::Value>,
+) -> Result<String, PlaidError> {
+    let creds = decode::credentials(headers, body)?;
+    world.authenticate(&creds.client_id, &creds.secret)?;
+    Ok(creds.client_id)
+}
+
+#[derive(Serialize)]
+struct WithRequestId<'a, T> {
+    #[serde(flatten)]
+    body: T,
+    request_id: &'a str,
+}
+
+fn respond<T: Serialize>(result: Result<T, PlaidError>, rid: &RequestId) -> Response {
+    match result {
+        Ok(body) => axum::Json(WithRequestId {
+            body,
+            request_id: &rid.0,
+        })
+        .into_response(),
+        Err(e) => error_response(&e, &rid.0),
+    }
+}
+
+/// The one place error JSON is written.
+pub fn error_response(error: &PlaidError, request_id: &str) -> Response {
+    let status =
+        StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, axum::Json(error.body(Some(request_id)))).into_response()
+}
+
+/// Assigns the request id and writes the one log line per request.
+async fn observe(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id: Arc<str> = ids::request_id().into();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let mut response = next.run(req).await;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    tracing::info!(
+        request_id = %id,
+        method = %method,
+        path = %path,
+        status = response.status().as_u16(),
+        latency_us = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn not_found(Extension(rid): Extension<RequestId>, req: Request) -> Response {
+    let error = PlaidError::new(ErrorCode::NOT_FOUND).with_message(format!(
+        "the requested route was not found: {} {}",
+        req.method(),
+        req.uri().path()
+    ));
+    error_response(&error, &rid.0)
+}
+
+fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked; answering API_ERROR");
+    error_response(
+        &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
+        &ids::request_id(),
+    )
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::products::router())
+        .merge(crate::control::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(not_found)
+        .layer(CatchPanicLayer::custom(panicked))
+        .layer(middleware::from_fn(observe))
+        .with_state(state)
+}

@@ -1,0 +1,367 @@
+//! The simulated bank's side: the accounts a Sandbox user holds and how their balances move.
+//!
+//! The institution holds the truth; an Item holds Plaid's cached copy of it (seed 001). The
+//! truth is a pure function of the account, a seed and the number of whole days elapsed, so
+//! the same inputs always give the same balances.
+
+use serde::{Deserialize, Serialize};
+use tartan_types::wire::{
+    AccountType, Address, AddressData, Email, NumbersAch, NumbersBacs, NumbersEft,
+    NumbersInternational, Owner, PhoneNumber,
+};
+
+use super::institutions::{InstitutionDef, Region};
+
+/// How an account's balance moves from day to day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Drift {
+    /// Everyday spending with a payroll deposit every 14 days.
+    Checking,
+    /// Small deposits.
+    Saving,
+    /// Card spending, paid down every 30 days.
+    Card,
+    /// Market moves of up to 1% a day.
+    Market,
+    /// Principal paid down every 30 days.
+    Loan,
+    /// Does not move (CDs).
+    Fixed,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AccountTemplate {
+    pub name: &'static str,
+    pub official_name: Option<&'static str>,
+    pub account_type: AccountType,
+    pub subtype: &'static str,
+    pub mask: &'static str,
+    pub available: Option<f64>,
+    pub current: f64,
+    pub limit: Option<f64>,
+    pub drift: Drift,
+}
+
+const fn acct(
+    name: &'static str,
+    official_name: Option<&'static str>,
+    account_type: AccountType,
+    subtype: &'static str,
+    mask: &'static str,
+    balances: (Option<f64>, f64, Option<f64>),
+    drift: Drift,
+) -> AccountTemplate {
+    AccountTemplate {
+        name,
+        official_name,
+        account_type,
+        subtype,
+        mask,
+        available: balances.0,
+        current: balances.1,
+        limit: balances.2,
+        drift,
+    }
+}
+
+use AccountType::{Credit, Depository, Investment, Loan};
+
+/// The accounts `user_good` holds at every Sandbox institution, as the real Sandbox shows them.
+pub static USER_GOOD: &[AccountTemplate] = &[
+    acct(
+        "Plaid Checking",
+        Some("Plaid Gold Standard 0% Interest Checking"),
+        Depository,
+        "checking",
+        "0000",
+        (Some(100.0), 110.0, None),
+        Drift::Checking,
+    ),
+    acct(
+        "Plaid Saving",
+        Some("Plaid Silver Standard 0.1% Interest Saving"),
+        Depository,
+        "savings",
+        "1111",
+        (Some(200.0), 210.0, None),
+        Drift::Saving,
+    ),
+    acct(
+        "Plaid CD",
+        Some("Plaid Bronze Standard 0.2% Interest CD"),
+        Depository,
+        "cd",
+        "2222",
+        (None, 1000.0, None),
+        Drift::Fixed,
+    ),
+    acct(
+        "Plaid Credit Card",
+        Some("Plaid Diamond 12.5% APR Interest Credit Card"),
+        Credit,
+        "credit card",
+        "3333",
+        (None, 410.0, Some(2000.0)),
+        Drift::Card,
+    ),
+    acct(
+        "Plaid Money Market",
+        Some("Plaid Platinum Standard 1.85% Interest Money Market"),
+        Depository,
+        "money market",
+        "4444",
+        (Some(43200.0), 43200.0, None),
+        Drift::Saving,
+    ),
+    acct(
+        "Plaid IRA",
+        None,
+        Investment,
+        "ira",
+        "5555",
+        (None, 320.76, None),
+        Drift::Market,
+    ),
+    acct(
+        "Plaid 401k",
+        None,
+        Investment,
+        "401k",
+        "6666",
+        (None, 23631.9805, None),
+        Drift::Market,
+    ),
+    acct(
+        "Plaid Student Loan",
+        None,
+        Loan,
+        "student",
+        "7777",
+        (None, 65262.0, None),
+        Drift::Loan,
+    ),
+    acct(
+        "Plaid Mortgage",
+        None,
+        Loan,
+        "mortgage",
+        "8888",
+        (None, 56302.06, None),
+        Drift::Loan,
+    ),
+    acct(
+        "Plaid HSA",
+        Some("Plaid Cares Health Savings Account"),
+        Depository,
+        "hsa",
+        "9001",
+        (Some(6009.0), 6009.0, None),
+        Drift::Saving,
+    ),
+    acct(
+        "Plaid Cash Management",
+        Some("Plaid Growth Cash Management"),
+        Depository,
+        "cash management",
+        "9002",
+        (Some(12060.0), 12060.0, None),
+        Drift::Saving,
+    ),
+    acct(
+        "Plaid Business Credit Card",
+        Some("Plaid Platinum Small Business Credit Card"),
+        Credit,
+        "credit card",
+        "9999",
+        (Some(4980.0), 5020.0, Some(10000.0)),
+        Drift::Card,
+    ),
+];
+
+/// A balance as the bank reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Balance {
+    pub available: Option<f64>,
+    pub current: Option<f64>,
+    pub limit: Option<f64>,
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// A deterministic number in [0, 1) for (seed, day).
+fn unit(seed: u64, day: i64) -> f64 {
+    (splitmix(seed ^ (day as u64).wrapping_mul(0x2545_F491_4F6C_DD1D)) >> 11) as f64
+        / (1u64 << 53) as f64
+}
+
+fn cents(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// A stable seed for an account from the Item's seed and the account's mask.
+pub fn account_seed(item_seed: u64, mask: &str) -> u64 {
+    mask.bytes()
+        .fold(splitmix(item_seed), |acc, b| splitmix(acc ^ u64::from(b)))
+}
+
+/// Upper bound on simulated days, so a clock moved decades ahead stays cheap.
+const MAX_DAYS: i64 = 3660;
+
+/// The bank's balance for an account `days` whole days after the Item was created.
+pub fn truth(template: &AccountTemplate, seed: u64, days: i64) -> Balance {
+    let days = days.clamp(0, MAX_DAYS);
+    let mut current = template.current;
+    for day in 1..=days {
+        let u = unit(seed, day);
+        current += match template.drift {
+            Drift::Checking if day % 14 == 0 => 1250.0,
+            Drift::Checking => -(5.0 + 80.0 * u),
+            Drift::Saving => 2.0 + 10.0 * u,
+            Drift::Card if day % 30 == 0 => -(current - template.current).max(0.0),
+            Drift::Card => 3.0 + 40.0 * u,
+            Drift::Market => current * (u - 0.48) * 0.02,
+            Drift::Loan if day % 30 == 0 => -(current * 0.004 + 150.0).min(current),
+            Drift::Loan | Drift::Fixed => 0.0,
+        };
+    }
+    let moved = current - template.current;
+    let current = if matches!(template.drift, Drift::Market) {
+        (current * 10_000.0).round() / 10_000.0
+    } else {
+        cents(current)
+    };
+    let available = match (template.available, template.drift) {
+        (None, _) => None,
+        (Some(_), Drift::Card) => template.limit.map(|l| cents(l - current)),
+        (Some(a), _) => Some(cents(a + moved)),
+    };
+    Balance {
+        available,
+        current: Some(current),
+        limit: template.limit,
+    }
+}
+
+/// Account numbers for `/auth/get`, in the institution's region.
+pub enum Numbers {
+    Ach(NumbersAch),
+    Eft(NumbersEft),
+    Europe(NumbersBacs, NumbersInternational),
+}
+
+/// Whether Auth returns numbers for this account (depository accounts that move money).
+pub fn has_numbers(template: &AccountTemplate) -> bool {
+    template.account_type == Depository && template.subtype != "cd"
+}
+
+pub fn numbers(inst: &InstitutionDef, template: &AccountTemplate, account_id: &str) -> Numbers {
+    let account_id = account_id.to_owned();
+    match inst.region {
+        Region::Us => Numbers::Ach(NumbersAch {
+            account_id,
+            account: format!("111122223333{}", template.mask),
+            routing: inst
+                .routing_numbers
+                .first()
+                .unwrap_or(&"110000000")
+                .to_string(),
+            wire_routing: Some("021000021".to_owned()),
+            can_transfer_in: Some(true),
+            can_transfer_out: Some(true),
+        }),
+        Region::Canada => Numbers::Eft(NumbersEft {
+            account_id,
+            account: format!("111122{}", template.mask),
+            institution: "043".to_owned(),
+            branch: "01140".to_owned(),
+        }),
+        Region::Europe => Numbers::Europe(
+            NumbersBacs {
+                account_id: account_id.clone(),
+                account: format!("3141{}", template.mask),
+                sort_code: "010004".to_owned(),
+            },
+            NumbersInternational {
+                account_id,
+                iban: format!("GB33BUKB2020155555{}", template.mask),
+                bic: "BUKBGB22".to_owned(),
+            },
+        ),
+    }
+}
+
+/// The Sandbox account holder, as Plaid's Auth testing page documents them.
+pub fn owner() -> Owner {
+    Owner {
+        names: vec!["Alberta Bobbeth Charleson".to_owned()],
+        phone_numbers: vec![
+            PhoneNumber {
+                data: "1112223333".to_owned(),
+                primary: false,
+                kind: "home".to_owned(),
+            },
+            PhoneNumber {
+                data: "1112224444".to_owned(),
+                primary: false,
+                kind: "work".to_owned(),
+            },
+            PhoneNumber {
+                data: "1112225555".to_owned(),
+                primary: false,
+                kind: "mobile".to_owned(),
+            },
+        ],
+        emails: vec![
+            Email {
+                data: "accountholder0@example.com".to_owned(),
+                primary: true,
+                kind: "primary".to_owned(),
+            },
+            Email {
+                data: "accountholder1@example.com".to_owned(),
+                primary: false,
+                kind: "secondary".to_owned(),
+            },
+        ],
+        addresses: vec![Address {
+            data: AddressData {
+                city: Some("Malakoff".to_owned()),
+                region: Some("NY".to_owned()),
+                street: "2992 Cameron Road".to_owned(),
+                postal_code: Some("14236".to_owned()),
+                country: Some("US".to_owned()),
+            },
+            primary: true,
+        }],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn day_zero_is_the_template_and_days_are_deterministic() {
+        let checking = &USER_GOOD[0];
+        let seed = account_seed(42, checking.mask);
+        let b0 = truth(checking, seed, 0);
+        assert_eq!((b0.available, b0.current), (Some(100.0), Some(110.0)));
+        let b3 = truth(checking, seed, 3);
+        assert_ne!(b3.current, b0.current);
+        assert_eq!(truth(checking, seed, 3), b3);
+        // available keeps the same gap to current as the template
+        let gap = b3.current.unwrap_or_default() - b3.available.unwrap_or_default();
+        assert!((gap - 10.0).abs() < 0.011);
+    }
+
+    #[test]
+    fn fixed_accounts_do_not_move() {
+        let cd = &USER_GOOD[2];
+        assert_eq!(truth(cd, 1, 100).current, Some(1000.0));
+    }
+}

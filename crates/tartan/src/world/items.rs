@@ -1,0 +1,558 @@
+//! Items, their accounts and tokens, and what can happen to them.
+
+use serde::{Deserialize, Serialize};
+use tartan_types::wire::{LinkTokenCreateRequest, Product};
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::bank::{self, AccountTemplate, Balance};
+use super::clock::{DAY_MS, MINUTE_MS};
+use super::ids::{self, TokenKind};
+use super::institutions::{self, InstitutionDef};
+use super::{Record, State, World};
+
+/// A public token lives 30 minutes and can be exchanged once.
+pub const PUBLIC_TOKEN_LIFETIME_MS: i64 = 30 * MINUTE_MS;
+
+/// An account as Plaid last saw it: the cached copy of the bank's truth.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccountState {
+    pub account_id: String,
+    /// Index into the user's account templates.
+    pub template: usize,
+    pub cached: Balance,
+    pub cached_at_ms: i64,
+}
+
+impl AccountState {
+    pub fn template(&self) -> &'static AccountTemplate {
+        &bank::USER_GOOD[self.template.min(bank::USER_GOOD.len() - 1)]
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateStatus {
+    pub last_successful_update_ms: Option<i64>,
+    pub last_failed_update_ms: Option<i64>,
+}
+
+/// An Item's error state; `code` is a catalogue code.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemErrorState {
+    pub code: String,
+    pub since_ms: i64,
+}
+
+impl ItemErrorState {
+    pub fn to_error(&self) -> PlaidError {
+        PlaidError::new(ErrorCode::from_code(&self.code).unwrap_or(ErrorCode::ITEM_LOGIN_REQUIRED))
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Item {
+    pub item_id: String,
+    pub client_id: String,
+    pub institution_id: String,
+    pub username: String,
+    pub webhook: Option<String>,
+    pub products: Vec<Product>,
+    pub billed_products: Vec<Product>,
+    pub consented_products: Vec<Product>,
+    pub created_at_ms: i64,
+    pub seed: u64,
+    pub accounts: Vec<AccountState>,
+    pub transactions: Option<UpdateStatus>,
+    pub investments: Option<UpdateStatus>,
+    pub error: Option<ItemErrorState>,
+    pub removed_at_ms: Option<i64>,
+}
+
+impl Item {
+    pub fn institution(&self) -> &'static InstitutionDef {
+        institutions::find(&self.institution_id).unwrap_or(&institutions::INSTITUTIONS[0])
+    }
+
+    /// Fails with the Item's error when it is in one (ITEM_LOGIN_REQUIRED and the like).
+    pub fn ensure_healthy(&self) -> Result<(), PlaidError> {
+        match &self.error {
+            Some(e) => Err(e.to_error()),
+            None => Ok(()),
+        }
+    }
+
+    /// Whole days between the Item's creation and `now_ms`: the bank's day counter.
+    pub fn days_at(&self, now_ms: i64) -> i64 {
+        (now_ms - self.created_at_ms).div_euclid(DAY_MS)
+    }
+
+    /// What the institution reports for an account right now.
+    pub fn live_balance(&self, account: &AccountState, now_ms: i64) -> Balance {
+        let seed = bank::account_seed(self.seed, account.template().mask);
+        bank::truth(account.template(), seed, self.days_at(now_ms))
+    }
+
+    /// The accounts matching `account_ids` (all when `None`), or INVALID_ACCOUNT_ID.
+    pub fn select_accounts(
+        &self,
+        account_ids: Option<&[String]>,
+    ) -> Result<Vec<&AccountState>, PlaidError> {
+        let Some(ids) = account_ids else {
+            return Ok(self.accounts.iter().collect());
+        };
+        if let Some(unknown) = ids
+            .iter()
+            .find(|id| !self.accounts.iter().any(|a| &a.account_id == *id))
+        {
+            return Err(
+                PlaidError::new(ErrorCode::INVALID_ACCOUNT_ID).with_message(format!(
+                    "failed to find requested account ID for requested item: {unknown}"
+                )),
+            );
+        }
+        Ok(self
+            .accounts
+            .iter()
+            .filter(|a| ids.contains(&a.account_id))
+            .collect())
+    }
+
+    /// Contacts the bank: the cached copy becomes the live truth as of `now_ms`.
+    pub fn refresh_cache(&mut self, now_ms: i64) {
+        for i in 0..self.accounts.len() {
+            let live = self.live_balance(&self.accounts[i], now_ms);
+            let account = &mut self.accounts[i];
+            account.cached = live;
+            account.cached_at_ms = now_ms;
+        }
+    }
+
+    fn add_product(&mut self, product: Product) {
+        if !self.products.contains(&product) {
+            self.products.push(product);
+        }
+        if product != Product::Balance && !self.billed_products.contains(&product) {
+            self.billed_products.push(product);
+        }
+        if !self.consented_products.contains(&product) {
+            self.consented_products.push(product);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenStatus {
+    Active,
+    /// The Item was removed: the token answers ITEM_NOT_FOUND.
+    Removed,
+    /// Rotated by /item/access_token/invalidate: the token no longer exists.
+    Revoked,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessToken {
+    pub token: String,
+    pub client_id: String,
+    pub item_id: String,
+    pub status: TokenStatus,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PublicToken {
+    pub token: String,
+    pub client_id: String,
+    pub item_id: String,
+    pub expires_at_ms: i64,
+    pub exchanged: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LinkToken {
+    pub token: String,
+    pub client_id: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+    /// Set in update mode: the Item the token re-links.
+    pub item_id: Option<String>,
+    pub request: LinkTokenCreateRequest,
+}
+
+/// What `/sandbox/public_token/create` (and later Link) asks the bank for.
+pub struct NewItem<'a> {
+    pub institution: &'static InstitutionDef,
+    pub products: &'a [Product],
+    pub username: &'a str,
+    pub password: &'a str,
+    pub webhook: Option<String>,
+}
+
+/// Users the Sandbox knows, beyond `user_good`; they accept any non-blank password.
+const OTHER_USERS: &[&str] = &[
+    "user_transactions_dynamic",
+    "user_ewa_user",
+    "user_yuppie",
+    "user_small_business",
+    "user_bank_income",
+    "user_credit_bonus",
+    "user_credit_joint_account",
+    "user_credit_profile_poor",
+    "user_credit_profile_good",
+    "user_credit_profile_excellent",
+    "user_custom",
+];
+
+/// Passwords that, with `user_good`, pass through an MFA flow (answered by the shortcut).
+fn is_mfa_password(password: &str) -> bool {
+    password == "mfa_device"
+        || password.starts_with("mfa_questions_")
+        || password.starts_with("mfa_selections")
+}
+
+/// Checks Sandbox credentials: Ok, or the error the login fails with.
+pub fn check_credentials(username: &str, password: &str) -> Result<(), PlaidError> {
+    if let Some(code) = password.strip_prefix("error_") {
+        // `error_<CODE>` makes the login fail with that code (Plaid's Sandbox convention).
+        return Err(match ErrorCode::from_code(code) {
+            Some(code) => PlaidError::new(code),
+            None => PlaidError::new(ErrorCode::INVALID_CREDENTIALS).with_message(format!(
+                "the provided credentials were not correct (error_{code} names no known error code)"
+            )),
+        });
+    }
+    let ok = match username {
+        "user_good" => password == "pass_good" || is_mfa_password(password),
+        u if OTHER_USERS.contains(&u) || u.starts_with("custom_") => !password.trim().is_empty(),
+        _ => false,
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(PlaidError::new(ErrorCode::INVALID_CREDENTIALS))
+    }
+}
+
+impl State {
+    /// Resolves an access token to its Item, with Plaid's errors for every way it can fail.
+    pub fn item_for_token(&self, client_id: &str, token: &str) -> Result<&Item, PlaidError> {
+        expect_kind(token, TokenKind::Access, ErrorCode::INVALID_ACCESS_TOKEN)?;
+        let record = self
+            .access_tokens
+            .get(token)
+            .filter(|t| t.client_id == client_id)
+            .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN))?;
+        match record.status {
+            TokenStatus::Active => {}
+            TokenStatus::Removed => return Err(PlaidError::new(ErrorCode::ITEM_NOT_FOUND)),
+            TokenStatus::Revoked => return Err(PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN)),
+        }
+        self.items
+            .get(&record.item_id)
+            .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))
+    }
+
+    pub fn link_token(&self, client_id: &str, token: &str) -> Result<&LinkToken, PlaidError> {
+        expect_kind(token, TokenKind::Link, ErrorCode::INVALID_LINK_TOKEN)?;
+        self.link_tokens
+            .get(token)
+            .filter(|t| t.client_id == client_id)
+            .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_LINK_TOKEN))
+    }
+}
+
+/// A token of another kind gets Plaid's "wrong type" message under `code`.
+fn expect_kind(token: &str, expected: TokenKind, code: ErrorCode) -> Result<(), PlaidError> {
+    match TokenKind::of(token) {
+        Some(kind) if kind != expected => Err(PlaidError::new(code).with_message(format!(
+            "provided token is the wrong type. expected \"{}\", got \"{}\"",
+            expected.prefix(),
+            kind.prefix()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+impl World {
+    /// Logs in at the institution and makes an Item; returns its public token.
+    pub fn create_item(&self, client_id: &str, new: NewItem<'_>) -> Result<String, PlaidError> {
+        let inst = new.institution;
+        if !inst.supported {
+            return Err(PlaidError::new(ErrorCode::INSTITUTION_NO_LONGER_SUPPORTED));
+        }
+        let unsupported: Vec<_> = new
+            .products
+            .iter()
+            .filter(|p| !inst.supports(**p))
+            .map(|p| p.as_str())
+            .collect();
+        if !unsupported.is_empty() {
+            return Err(
+                PlaidError::new(ErrorCode::PRODUCTS_NOT_SUPPORTED).with_message(format!(
+                    "{} does not support the requested products: {}",
+                    inst.name,
+                    unsupported.join(", ")
+                )),
+            );
+        }
+        check_credentials(new.username, new.password)?;
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = Item {
+                item_id: ids::object_id(),
+                client_id: client_id.to_owned(),
+                institution_id: inst.id.to_owned(),
+                username: new.username.to_owned(),
+                webhook: new.webhook,
+                products: Vec::new(),
+                billed_products: Vec::new(),
+                consented_products: Vec::new(),
+                created_at_ms: now,
+                seed: rand::random(),
+                accounts: Vec::new(),
+                transactions: None,
+                investments: None,
+                error: None,
+                removed_at_ms: None,
+            };
+            for p in new.products {
+                item.add_product(*p);
+            }
+            item.accounts = bank::USER_GOOD
+                .iter()
+                .enumerate()
+                .map(|(i, t)| AccountState {
+                    account_id: ids::object_id(),
+                    template: i,
+                    cached: bank::truth(t, bank::account_seed(item.seed, t.mask), 0),
+                    cached_at_ms: now,
+                })
+                .collect();
+            let pulled = UpdateStatus {
+                last_successful_update_ms: Some(now),
+                last_failed_update_ms: None,
+            };
+            if item.products.contains(&Product::Transactions) {
+                item.transactions = Some(pulled.clone());
+            }
+            if item.products.contains(&Product::Investments) {
+                item.investments = Some(pulled);
+            }
+            let public = PublicToken {
+                token: ids::token(TokenKind::Public),
+                client_id: client_id.to_owned(),
+                item_id: item.item_id.clone(),
+                expires_at_ms: now + PUBLIC_TOKEN_LIFETIME_MS,
+                exchanged: false,
+            };
+            let token = public.token.clone();
+            changes.push(Record::Item(item));
+            changes.push(Record::PublicToken(public));
+            Ok(token)
+        })
+    }
+
+    /// Swaps a public token, once and within its life, for the Item's access token.
+    pub fn exchange_public_token(
+        &self,
+        client_id: &str,
+        public_token: &str,
+    ) -> Result<(String, String), PlaidError> {
+        expect_kind(
+            public_token,
+            TokenKind::Public,
+            ErrorCode::INVALID_PUBLIC_TOKEN,
+        )?;
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let invalid = |why: &str| {
+                PlaidError::new(ErrorCode::INVALID_PUBLIC_TOKEN)
+                    .with_message(format!("could not find matching public token{why}"))
+            };
+            let record = state
+                .public_tokens
+                .get(public_token)
+                .filter(|t| t.client_id == client_id)
+                .ok_or_else(|| invalid(""))?;
+            if record.exchanged {
+                return Err(invalid(": it has already been exchanged"));
+            }
+            if now >= record.expires_at_ms {
+                return Err(invalid(": it expired 30 minutes after it was created"));
+            }
+            let item = state
+                .items
+                .get(&record.item_id)
+                .filter(|i| i.removed_at_ms.is_none())
+                .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))?;
+            // An Item made by Link update mode already has a token: the exchange returns it.
+            let existing = state
+                .access_tokens
+                .values()
+                .find(|t| t.item_id == item.item_id && t.status == TokenStatus::Active);
+            let access = match existing {
+                Some(t) => t.token.clone(),
+                None => {
+                    let t = AccessToken {
+                        token: ids::token(TokenKind::Access),
+                        client_id: client_id.to_owned(),
+                        item_id: item.item_id.clone(),
+                        status: TokenStatus::Active,
+                    };
+                    let token = t.token.clone();
+                    changes.push(Record::AccessToken(t));
+                    token
+                }
+            };
+            changes.push(Record::PublicToken(PublicToken {
+                exchanged: true,
+                ..record.clone()
+            }));
+            Ok((access, item.item_id.clone()))
+        })
+    }
+
+    /// Applies `f` to the Item behind `access_token` and saves it; returns what `f` returns.
+    pub fn update_item<R>(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        f: impl FnOnce(&mut Item, i64) -> Result<R, PlaidError>,
+    ) -> Result<R, PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            let result = f(&mut item, now)?;
+            changes.push(Record::Item(item));
+            Ok(result)
+        })
+    }
+
+    /// Puts the Item into ITEM_LOGIN_REQUIRED (`/sandbox/item/reset_login`).
+    pub fn reset_login(&self, client_id: &str, access_token: &str) -> Result<(), PlaidError> {
+        self.update_item(client_id, access_token, |item, now| {
+            item.error = Some(ItemErrorState {
+                code: ErrorCode::ITEM_LOGIN_REQUIRED.as_str().to_owned(),
+                since_ms: now,
+            });
+            Ok(())
+        })
+    }
+
+    /// Adds a product to the Item if the institution offers it (Plaid does this when a
+    /// product endpoint is called for a product the Item was not created with).
+    pub fn ensure_product(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        product: Product,
+    ) -> Result<(), PlaidError> {
+        let needs = self.read(|s| {
+            s.item_for_token(client_id, access_token)
+                .map(|i| !i.products.contains(&product))
+        })?;
+        if !needs {
+            return Ok(());
+        }
+        self.update_item(client_id, access_token, |item, _| {
+            if !item.institution().supports(product) {
+                return Err(
+                    PlaidError::new(ErrorCode::PRODUCTS_NOT_SUPPORTED).with_message(format!(
+                        "{} does not support {product}",
+                        item.institution().name
+                    )),
+                );
+            }
+            item.add_product(product);
+            Ok(())
+        })
+    }
+
+    /// Removes the Item: its token answers ITEM_NOT_FOUND from now on.
+    pub fn remove_item(&self, client_id: &str, access_token: &str) -> Result<(), PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.removed_at_ms = Some(now);
+            for t in state.access_tokens.values() {
+                if t.item_id == item.item_id && t.status == TokenStatus::Active {
+                    changes.push(Record::AccessToken(AccessToken {
+                        status: TokenStatus::Removed,
+                        ..t.clone()
+                    }));
+                }
+            }
+            changes.push(Record::Item(item));
+            Ok(())
+        })
+    }
+
+    /// Rotates the access token; the old one stops working at once.
+    pub fn rotate_access_token(
+        &self,
+        client_id: &str,
+        access_token: &str,
+    ) -> Result<String, PlaidError> {
+        self.write(|state, changes| {
+            let item = state.item_for_token(client_id, access_token)?;
+            let old = state
+                .access_tokens
+                .get(access_token)
+                .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN))?;
+            let new = AccessToken {
+                token: ids::token(TokenKind::Access),
+                client_id: client_id.to_owned(),
+                item_id: item.item_id.clone(),
+                status: TokenStatus::Active,
+            };
+            let token = new.token.clone();
+            changes.push(Record::AccessToken(AccessToken {
+                status: TokenStatus::Revoked,
+                ..old.clone()
+            }));
+            changes.push(Record::AccessToken(new));
+            Ok(token)
+        })
+    }
+
+    pub fn save_link_token(&self, token: LinkToken) -> Result<(), PlaidError> {
+        self.write(|_, changes| {
+            changes.push(Record::LinkToken(token));
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sandbox_credentials() {
+        assert!(check_credentials("user_good", "pass_good").is_ok());
+        assert!(check_credentials("user_good", "mfa_device").is_ok());
+        assert_eq!(
+            check_credentials("user_good", "wrong").map_err(|e| e.code),
+            Err(ErrorCode::INVALID_CREDENTIALS)
+        );
+        assert_eq!(
+            check_credentials("user_good", "error_ITEM_LOCKED").map_err(|e| e.code),
+            Err(ErrorCode::ITEM_LOCKED)
+        );
+        assert!(check_credentials("user_transactions_dynamic", "anything").is_ok());
+        assert!(check_credentials("user_transactions_dynamic", " ").is_err());
+        assert!(check_credentials("nobody", "pass_good").is_err());
+    }
+
+    #[test]
+    fn wrong_token_kind_is_named() {
+        let e = expect_kind(
+            "public-sandbox-1",
+            TokenKind::Access,
+            ErrorCode::INVALID_ACCESS_TOKEN,
+        )
+        .expect_err("wrong kind");
+        assert_eq!(
+            e.message,
+            "provided token is the wrong type. expected \"access\", got \"public\""
+        );
+    }
+}

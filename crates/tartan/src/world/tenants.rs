@@ -1,0 +1,182 @@
+//! Tenants: one per client_id, each with its own secret, clock and webhook signing key.
+
+use std::collections::HashMap;
+
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde::{Deserialize, Serialize};
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::clock::TenantClock;
+use super::{Record, World};
+
+/// Who may open a tenant.
+#[derive(Debug, Clone, Default)]
+pub enum KeyPolicy {
+    /// Any non-empty pair; the first secret seen for a client_id is bound to it.
+    #[default]
+    Open,
+    /// Only the listed client_id → secret pairs (`--keys FILE`).
+    Listed(HashMap<String, String>),
+}
+
+impl KeyPolicy {
+    /// Reads a keys file: one `client_id secret` pair per line; `#` starts a comment.
+    pub fn from_file_contents(contents: &str) -> anyhow::Result<Self> {
+        let mut pairs = HashMap::new();
+        for (n, line) in contents.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            match (parts.next(), parts.next(), parts.next()) {
+                (Some(id), Some(secret), None) => {
+                    pairs.insert(id.to_owned(), secret.to_owned());
+                }
+                _ => anyhow::bail!(
+                    "keys file line {}: expected `client_id secret`, got {line:?}",
+                    n + 1
+                ),
+            }
+        }
+        anyhow::ensure!(
+            !pairs.is_empty(),
+            "keys file lists no client_id/secret pair"
+        );
+        Ok(Self::Listed(pairs))
+    }
+}
+
+/// The tenant's ES256 key for signing webhooks; the private half stays in the store.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WebhookKey {
+    pub kid: String,
+    /// PKCS#8 DER of the private key, base64.
+    pub pkcs8: String,
+    /// Public point coordinates, base64url without padding (JWK form).
+    pub x: String,
+    pub y: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    pub expired_at: Option<i64>,
+}
+
+impl WebhookKey {
+    pub fn generate(now_ms: i64) -> anyhow::Result<Self> {
+        let pair = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING)
+            .map_err(|_| anyhow::anyhow!("could not generate a P-256 key"))?;
+        let pkcs8 = pair
+            .to_pkcs8v1()
+            .map_err(|_| anyhow::anyhow!("could not encode the P-256 key"))?;
+        // Uncompressed SEC1 point: 0x04 || x (32 bytes) || y (32 bytes).
+        let point = pair.public_key().as_ref();
+        anyhow::ensure!(
+            point.len() == 65 && point[0] == 4,
+            "unexpected public key form"
+        );
+        Ok(Self {
+            kid: uuid::Uuid::new_v4().to_string(),
+            pkcs8: STANDARD.encode(pkcs8.as_ref()),
+            x: URL_SAFE_NO_PAD.encode(&point[1..33]),
+            y: URL_SAFE_NO_PAD.encode(&point[33..65]),
+            created_at: now_ms / 1000,
+            expired_at: None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Tenant {
+    pub client_id: String,
+    pub secret: String,
+    pub created_at_ms: i64,
+    pub clock: TenantClock,
+    pub webhook_key: WebhookKey,
+}
+
+impl World {
+    /// Checks a client_id/secret pair, opening the tenant on first use when the policy allows.
+    pub fn authenticate(&self, client_id: &str, secret: &str) -> Result<(), PlaidError> {
+        let invalid = || PlaidError::new(ErrorCode::INVALID_API_KEYS);
+        let known = self.read(|s| s.tenants.get(client_id).map(|t| t.secret == secret));
+        match known {
+            Some(true) => return Ok(()),
+            Some(false) => return Err(invalid()),
+            None => {}
+        }
+        if let KeyPolicy::Listed(pairs) = &self.policy
+            && pairs.get(client_id).map(String::as_str) != Some(secret)
+        {
+            return Err(invalid());
+        }
+        self.write(|state, changes| {
+            if let Some(t) = state.tenants.get(client_id) {
+                // Another request opened it meanwhile: the first secret wins.
+                return if t.secret == secret {
+                    Ok(())
+                } else {
+                    Err(invalid())
+                };
+            }
+            let clock = TenantClock::default();
+            let now = clock.now_ms();
+            let webhook_key = WebhookKey::generate(now).map_err(|e| {
+                tracing::error!(error = %e, "webhook key generation failed");
+                PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+            })?;
+            changes.push(Record::Tenant(Tenant {
+                client_id: client_id.to_owned(),
+                secret: secret.to_owned(),
+                created_at_ms: now,
+                clock,
+                webhook_key,
+            }));
+            tracing::info!(client_id, "tenant opened");
+            Ok(())
+        })
+    }
+
+    /// Changes a tenant's clock with `f`, which may refuse.
+    pub fn update_clock(
+        &self,
+        client_id: &str,
+        f: impl FnOnce(&mut TenantClock) -> Result<(), PlaidError>,
+    ) -> Result<TenantClock, PlaidError> {
+        self.write(|state, changes| {
+            let mut tenant = state.tenant(client_id)?.clone();
+            f(&mut tenant.clock)?;
+            let clock = tenant.clock;
+            changes.push(Record::Tenant(tenant));
+            Ok(clock)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_file_parses_pairs_and_rejects_junk() {
+        let p = KeyPolicy::from_file_contents("# team keys\nalpha s3cret\n\nbeta other # ci\n");
+        match p {
+            Ok(KeyPolicy::Listed(m)) => {
+                assert_eq!(m.get("alpha").map(String::as_str), Some("s3cret"));
+                assert_eq!(m.get("beta").map(String::as_str), Some("other"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(KeyPolicy::from_file_contents("only_one_field\n").is_err());
+        assert!(KeyPolicy::from_file_contents("# nothing\n").is_err());
+    }
+
+    #[test]
+    fn generated_key_has_jwk_coordinates() {
+        let k = WebhookKey::generate(1_700_000_000_000).expect("key");
+        assert_eq!(k.x.len(), 43);
+        assert_eq!(k.y.len(), 43);
+        assert_eq!(k.created_at, 1_700_000_000);
+    }
+}
