@@ -140,11 +140,8 @@ pub struct LastWebhook {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemStatus {
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub investments: Option<ProductUpdateStatus>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub transactions: Option<ProductUpdateStatus>,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub investments: ProductUpdateStatus,
+    pub transactions: ProductUpdateStatus,
     pub last_webhook: Option<LastWebhook>,
 }
 
@@ -399,6 +396,8 @@ pub struct Institution {
     pub routing_numbers: Vec<String>,
     pub dtc_numbers: Vec<String>,
     pub oauth: bool,
+    /// `SUPPORTED` or `NOT_SUPPORTED`; required by SDKs built from newer specs (plaid-python 46).
+    pub connection_availability: String,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub status: Option<InstitutionStatus>,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -25,10 +25,11 @@ pub fn router() -> Router<AppState> {
         .route("/item/public_token/exchange", plaid(public_token_exchange))
 }
 
-fn status_wire(s: &UpdateStatus) -> ProductUpdateStatus {
+/// A product's update timestamps; null for a product the Item does not update.
+fn status_wire(s: Option<&UpdateStatus>) -> ProductUpdateStatus {
     ProductUpdateStatus {
-        last_successful_update: s.last_successful_update_ms.map(clock::wire),
-        last_failed_update: s.last_failed_update_ms.map(clock::wire),
+        last_successful_update: s.and_then(|s| s.last_successful_update_ms).map(clock::wire),
+        last_failed_update: s.and_then(|s| s.last_failed_update_ms).map(clock::wire),
     }
 }
 
@@ -39,8 +40,8 @@ pub fn item_get(ctx: &Ctx<'_>, req: AccessTokenRequest) -> Result<ItemGetRespons
         Ok(ItemGetResponse {
             item: item_wire(item, true),
             status: Some(ItemStatus {
-                investments: item.investments.as_ref().map(status_wire),
-                transactions: item.transactions.as_ref().map(status_wire),
+                investments: status_wire(item.investments.as_ref()),
+                transactions: status_wire(item.transactions.as_ref()),
                 last_webhook: None,
             }),
         })

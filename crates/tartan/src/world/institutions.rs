@@ -95,6 +95,12 @@ impl InstitutionDef {
             routing_numbers: self.routing_numbers.iter().map(|s| s.to_string()).collect(),
             dtc_numbers: Vec::new(),
             oauth: self.oauth,
+            connection_availability: if self.supported {
+                "SUPPORTED"
+            } else {
+                "NOT_SUPPORTED"
+            }
+            .to_owned(),
             status,
             auth_metadata: view.auth_metadata.then(|| AuthMetadata {
                 supported_methods: Some(AuthSupportedMethods {

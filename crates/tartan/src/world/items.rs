@@ -515,7 +515,7 @@ impl World {
 
     pub fn save_link_token(&self, token: LinkToken) -> Result<(), PlaidError> {
         self.write(|_, changes| {
-            changes.push(Record::LinkToken(token));
+            changes.push(Record::LinkToken(Box::new(token)));
             Ok(())
         })
     }

@@ -31,7 +31,7 @@ pub enum Record {
     Item(Item),
     AccessToken(AccessToken),
     PublicToken(PublicToken),
-    LinkToken(LinkToken),
+    LinkToken(Box<LinkToken>),
 }
 
 impl Record {
@@ -82,7 +82,7 @@ impl State {
                 self.public_tokens.insert(t.token.clone(), t);
             }
             Record::LinkToken(t) => {
-                self.link_tokens.insert(t.token.clone(), t);
+                self.link_tokens.insert(t.token.clone(), *t);
             }
         }
     }

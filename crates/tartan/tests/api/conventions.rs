@@ -1,0 +1,254 @@
+//! The request conventions every endpoint shares.
+
+use serde_json::json;
+use tartan::world::KeyPolicy;
+
+use crate::helpers::{spawn_app, spawn_with};
+
+#[tokio::test]
+async fn health_answers_with_the_version() {
+    let app = spawn_app().await;
+    let body = app.get("/tartan/health").await.ok();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[tokio::test]
+async fn bodies_that_are_not_json_objects_are_invalid_body() {
+    let app = spawn_app().await;
+    for (content_type, body) in [
+        ("application/json", "{not json"),
+        ("application/json", "[1, 2]"),
+        ("application/json", ""),
+        ("application/x-www-form-urlencoded", "client_id=a&secret=b"),
+        ("text/plain", "{}"),
+    ] {
+        let reply = app.post_raw("/item/get", content_type, body).await;
+        let err = reply.error(400, "INVALID_REQUEST", "INVALID_BODY");
+        assert!(
+            err["error_message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("body could not be parsed as JSON")),
+            "{err}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn missing_credentials_are_named() {
+    let app = spawn_app().await;
+    let err = app
+        .post_raw("/item/get", "application/json", r#"{"access_token": "x"}"#)
+        .await
+        .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
+    assert_eq!(
+        err["error_message"],
+        "the following required fields are missing: client_id, secret"
+    );
+    let err = app
+        .post_raw(
+            "/item/get",
+            "application/json",
+            r#"{"client_id": "a", "access_token": "x"}"#,
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
+    assert_eq!(
+        err["error_message"],
+        "the following required fields are missing: secret"
+    );
+}
+
+#[tokio::test]
+async fn malformed_credentials_are_invalid_field() {
+    let app = spawn_app().await;
+    let err = app
+        .post_raw(
+            "/item/get",
+            "application/json",
+            r#"{"client_id": 42, "secret": "s", "access_token": "x"}"#,
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert_eq!(
+        err["error_message"],
+        "client_id must be a properly formatted, non-empty string"
+    );
+}
+
+#[tokio::test]
+async fn credentials_in_the_body_work_like_headers() {
+    let app = spawn_app().await;
+    let body = format!(
+        r#"{{"client_id": "{}", "secret": "{}", "count": 2, "offset": 0, "country_codes": ["US"]}}"#,
+        app.client_id, app.secret
+    );
+    let reply = app
+        .post_raw("/institutions/get", "application/json", &body)
+        .await;
+    assert_eq!(reply.ok()["institutions"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn the_first_secret_binds_the_client_id() {
+    let app = spawn_app().await;
+    app.post(
+        "/institutions/get",
+        json!({"count": 1, "offset": 0, "country_codes": ["US"]}),
+    )
+    .await
+    .ok();
+    let imposter = app.as_tenant(&app.client_id, "another_secret");
+    let err = imposter
+        .post(
+            "/institutions/get",
+            json!({"count": 1, "offset": 0, "country_codes": ["US"]}),
+        )
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_API_KEYS");
+    assert_eq!(err["error_message"], "invalid client_id or secret provided");
+}
+
+#[tokio::test]
+async fn a_keys_file_admits_only_listed_pairs() {
+    let keys = KeyPolicy::from_file_contents("team_a secret_a\n").expect("keys");
+    let app = spawn_with(None, keys).await;
+    let body = json!({"count": 1, "offset": 0, "country_codes": ["US"]});
+    app.as_tenant("team_a", "secret_a")
+        .post("/institutions/get", body.clone())
+        .await
+        .ok();
+    app.as_tenant("team_a", "wrong")
+        .post("/institutions/get", body.clone())
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_API_KEYS");
+    app.as_tenant("stranger", "whatever")
+        .post("/institutions/get", body)
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_API_KEYS");
+}
+
+#[tokio::test]
+async fn unknown_fields_are_all_named_with_their_paths() {
+    let app = spawn_app().await;
+    let token = app.default_item().await;
+    let err = app
+        .post(
+            "/accounts/get",
+            json!({"access_token": token, "bogus": 1, "options": {"account_ids": [], "extra": true}}),
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "UNKNOWN_FIELDS");
+    let message = err["error_message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("the following fields are not recognized by this endpoint:"));
+    assert!(
+        message.contains("bogus") && message.contains("options.extra"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn missing_and_mistyped_fields_are_named() {
+    let app = spawn_app().await;
+    let err =
+        app.post("/item/get", json!({}))
+            .await
+            .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
+    assert_eq!(
+        err["error_message"],
+        "the following required fields are missing: access_token"
+    );
+    let err = app
+        .post("/item/get", json!({"access_token": 12}))
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert_eq!(
+        err["error_message"],
+        "access_token must be a string (got integer `12`)"
+    );
+    let err = app
+        .post(
+            "/institutions/get",
+            json!({"count": 1, "offset": 0, "country_codes": ["XX"]}),
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("country_codes[0] must be one of")),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_not_found() {
+    let app = spawn_app().await;
+    let err =
+        app.post("/no/such/endpoint", json!({}))
+            .await
+            .error(404, "INVALID_REQUEST", "NOT_FOUND");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("/no/such/endpoint"))
+    );
+    app.get("/item/get")
+        .await
+        .error(404, "INVALID_REQUEST", "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_matching_the_header() {
+    let app = spawn_app().await;
+    let ok = app
+        .post(
+            "/institutions/get",
+            json!({"count": 1, "offset": 0, "country_codes": ["US"]}),
+        )
+        .await;
+    let err = app
+        .post("/item/get", json!({"access_token": "access-sandbox-nope"}))
+        .await;
+    for reply in [ok, err] {
+        let id = reply.body["request_id"]
+            .as_str()
+            .expect("request_id")
+            .to_owned();
+        assert_eq!(id.len(), 15);
+        assert!(id.chars().all(|c| c.is_ascii_alphanumeric()));
+        assert_eq!(reply.request_id_header.as_deref(), Some(id.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn tenants_cannot_see_each_others_items_or_tokens() {
+    let app = spawn_app().await;
+    let public = app.public_token("ins_109508", &["transactions"]).await;
+    let other = app.as_tenant("someone_else", "their_secret");
+    other
+        .post(
+            "/item/public_token/exchange",
+            json!({"public_token": public}),
+        )
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN");
+    let token = app.exchange(&public).await["access_token"]
+        .as_str()
+        .map(str::to_owned)
+        .expect("token");
+    for path in [
+        "/item/get",
+        "/accounts/get",
+        "/sandbox/item/reset_login",
+        "/item/remove",
+    ] {
+        other
+            .with_token(path, &token)
+            .await
+            .error(400, "INVALID_INPUT", "INVALID_ACCESS_TOKEN");
+    }
+    // The owner still sees a healthy Item.
+    let item = app.with_token("/item/get", &token).await.ok();
+    assert!(item["item"]["error"].is_null());
+}

@@ -1,0 +1,246 @@
+//! `spawn_app()`: a real Tartan on 127.0.0.1 port 0, and a client that talks to it the way an
+//! SDK does (JSON POST with credentials in headers).
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use serde_json::{Value, json};
+use tartan::world::KeyPolicy;
+use tartan::{Application, Config};
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub http: reqwest::Client,
+    pub client_id: String,
+    pub secret: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A response: status, body, and the `X-Request-Id` header.
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub request_id_header: Option<String>,
+}
+
+impl Reply {
+    /// The body, after asserting a 200.
+    #[track_caller]
+    pub fn ok(self) -> Value {
+        assert_eq!(
+            self.status, 200,
+            "expected 200, got {}: {}",
+            self.status, self.body
+        );
+        self.body
+    }
+
+    /// Asserts Plaid's error envelope with this code and status; returns the body.
+    #[track_caller]
+    pub fn error(self, status: u16, error_type: &str, error_code: &str) -> Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        assert_eq!(self.body["error_type"], error_type, "body: {}", self.body);
+        assert_eq!(self.body["error_code"], error_code, "body: {}", self.body);
+        for field in [
+            "error_message",
+            "display_message",
+            "request_id",
+            "causes",
+            "status",
+            "documentation_url",
+            "suggested_action",
+        ] {
+            assert!(
+                self.body.get(field).is_some(),
+                "envelope lacks {field}: {}",
+                self.body
+            );
+        }
+        assert_eq!(self.body["status"], status);
+        self.body
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(None, KeyPolicy::Open).await
+}
+
+pub async fn spawn_with(data_dir: Option<&Path>, keys: KeyPolicy) -> TestApp {
+    let app = Application::build(Config {
+        addr: "127.0.0.1:0".parse().expect("addr"),
+        data_dir: data_dir.map(Path::to_path_buf),
+        keys,
+    })
+    .await
+    .expect("build app");
+    let addr = app.local_addr().expect("local addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        let _ = app
+            .run_until(async {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    TestApp {
+        addr,
+        http: reqwest::Client::new(),
+        client_id: format!("client_{}", uuid::Uuid::new_v4().simple()),
+        secret: "secret_good".to_owned(),
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server and waits until it has finished.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// The same server seen by another tenant.
+    pub fn as_tenant(&self, client_id: &str, secret: &str) -> TestApp {
+        TestApp {
+            addr: self.addr,
+            http: self.http.clone(),
+            client_id: client_id.to_owned(),
+            secret: secret.to_owned(),
+            shutdown: None,
+            server: None,
+        }
+    }
+
+    async fn reply(resp: reqwest::Response) -> Reply {
+        let status = resp.status().as_u16();
+        let request_id_header = resp
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = resp.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            body,
+            request_id_header,
+        }
+    }
+
+    /// POSTs JSON with the tenant's credentials in the PLAID-* headers.
+    pub async fn post(&self, path: &str, body: Value) -> Reply {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("PLAID-CLIENT-ID", &self.client_id)
+            .header("PLAID-SECRET", &self.secret)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        Self::reply(resp).await
+    }
+
+    /// POSTs raw bytes with the given content type and no credential headers.
+    pub async fn post_raw(&self, path: &str, content_type: &str, body: &str) -> Reply {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("request");
+        Self::reply(resp).await
+    }
+
+    pub async fn get(&self, path: &str) -> Reply {
+        let resp = self
+            .http
+            .get(self.url(path))
+            .header("PLAID-CLIENT-ID", &self.client_id)
+            .header("PLAID-SECRET", &self.secret)
+            .send()
+            .await
+            .expect("request");
+        Self::reply(resp).await
+    }
+
+    pub async fn public_token(&self, institution_id: &str, products: &[&str]) -> String {
+        let body = self
+            .post(
+                "/sandbox/public_token/create",
+                json!({"institution_id": institution_id, "initial_products": products}),
+            )
+            .await
+            .ok();
+        body["public_token"]
+            .as_str()
+            .expect("public_token")
+            .to_owned()
+    }
+
+    pub async fn exchange(&self, public_token: &str) -> Value {
+        self.post(
+            "/item/public_token/exchange",
+            json!({"public_token": public_token}),
+        )
+        .await
+        .ok()
+    }
+
+    /// An Item at `institution_id` with `products`; returns its access token.
+    pub async fn item(&self, institution_id: &str, products: &[&str]) -> String {
+        let public = self.public_token(institution_id, products).await;
+        self.exchange(&public).await["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// A First Platypus Bank Item with Transactions and Auth.
+    pub async fn default_item(&self) -> String {
+        self.item("ins_109508", &["transactions", "auth"]).await
+    }
+
+    /// Calls an endpoint that takes just an access token.
+    pub async fn with_token(&self, path: &str, access_token: &str) -> Reply {
+        self.post(path, json!({"access_token": access_token})).await
+    }
+
+    pub async fn advance(&self, body: Value) -> Value {
+        self.post("/tartan/clock/advance", body).await.ok()
+    }
+}
+
+/// An account of a `/accounts/*` response, by mask.
+#[track_caller]
+pub fn by_mask<'a>(body: &'a Value, mask: &str) -> &'a Value {
+    body["accounts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["mask"] == mask))
+        .unwrap_or_else(|| panic!("no account with mask {mask} in {body}"))
+}
+
+impl TestApp {
+    /// A client for a Tartan started elsewhere (e.g. the real binary) on this port.
+    pub fn remote(port: u16, client_id: &str, secret: &str) -> TestApp {
+        TestApp {
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            http: reqwest::Client::new(),
+            client_id: client_id.to_owned(),
+            secret: secret.to_owned(),
+            shutdown: None,
+            server: None,
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Black-box tests: a real server on a loopback port, driven over HTTP as a client would.
+
+mod accounts;
+mod clock;
+mod conventions;
+mod helpers;
+mod institutions;
+mod items;
+mod link;
+mod persistence;
+mod sandbox;
+mod webhook_key;
