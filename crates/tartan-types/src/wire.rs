@@ -5,11 +5,15 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Cow;
 
 use crate::error::ErrorBody;
 
 /// Timestamps on the wire: RFC 3339 in UTC with whole seconds, as Plaid sends them.
 pub type Timestamp = String;
+
+/// Text that is usually a constant (names, masks, subtypes) and is then not copied.
+pub type Text = Cow<'static, str>;
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }) => {
@@ -80,7 +84,7 @@ pub struct Balances {
     pub available: Option<f64>,
     pub current: Option<f64>,
     pub limit: Option<f64>,
-    pub iso_currency_code: Option<String>,
+    pub iso_currency_code: Option<Text>,
     pub unofficial_currency_code: Option<String>,
     pub last_updated_datetime: Option<Timestamp>,
 }
@@ -89,35 +93,35 @@ pub struct Balances {
 pub struct Account {
     pub account_id: String,
     pub balances: Balances,
-    pub mask: Option<String>,
-    pub name: String,
-    pub official_name: Option<String>,
+    pub mask: Option<Text>,
+    pub name: Text,
+    pub official_name: Option<Text>,
     #[serde(rename = "type")]
     pub account_type: AccountType,
-    pub subtype: Option<String>,
+    pub subtype: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub verification_status: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub persistent_account_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub holder_category: Option<String>,
+    pub holder_category: Option<Text>,
 }
 
 /// The `item` object of `/item/get` (and, without the consent fields, of product endpoints).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub item_id: String,
-    pub institution_id: Option<String>,
-    pub institution_name: Option<String>,
+    pub institution_id: Option<Text>,
+    pub institution_name: Option<Text>,
     pub webhook: Option<String>,
-    pub auth_method: Option<String>,
+    pub auth_method: Option<Text>,
     pub error: Option<ErrorBody>,
     pub available_products: Vec<Product>,
     pub billed_products: Vec<Product>,
     pub products: Vec<Product>,
     pub consented_products: Vec<Product>,
     pub consent_expiration_time: Option<Timestamp>,
-    pub update_type: String,
+    pub update_type: Text,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub created_at: Option<Timestamp>,
     #[serde(skip_serializing_if = "Option::is_none", default)]

@@ -1,6 +1,10 @@
 //! `/accounts/get` (Plaid's cached copy) and `/accounts/balance/get` (asks the bank).
 
+use std::sync::Arc;
+
 use axum::Router;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use tartan_types::wire::{AccountsGetRequest, AccountsGetResponse, BalanceGetRequest};
 use tartan_types::{ErrorCode, PlaidError};
 
@@ -14,20 +18,41 @@ pub fn router() -> Router<AppState> {
         .route("/accounts/balance/get", plaid(balance_get))
 }
 
+/// `/accounts/get`'s body, from views rendered once per write of the Item.
+#[derive(Serialize)]
+pub struct RenderedAccounts {
+    accounts: Arc<RawValue>,
+    item: Arc<RawValue>,
+}
+
 /// Cached balances from the Item's last successful update; never contacts the bank.
 pub fn accounts_get(
     ctx: &Ctx<'_>,
     req: AccountsGetRequest,
-) -> Result<AccountsGetResponse, PlaidError> {
+) -> Result<RenderedAccounts, PlaidError> {
     let ids = req.options.and_then(|o| o.account_ids);
     ctx.world.read(|s| {
         let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
         item.ensure_healthy()?;
         let accounts = item.select_accounts(ids.as_deref())?;
-        Ok(AccountsGetResponse {
-            accounts: cached_accounts(item, &accounts),
-            item: item_wire(item, false),
-        })
+        let render_error = |e: serde_json::Error| {
+            tracing::error!(error = %e, "rendering /accounts/get failed");
+            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+        };
+        let accounts = match ids {
+            None => s.views.get_or_render(&item.item_id, "accounts", || {
+                cached_accounts(item, &accounts)
+            }),
+            Some(_) => {
+                serde_json::value::to_raw_value(&cached_accounts(item, &accounts)).map(Arc::from)
+            }
+        }
+        .map_err(render_error)?;
+        let item = s
+            .views
+            .get_or_render(&item.item_id, "item", || item_wire(item, false))
+            .map_err(render_error)?;
+        Ok(RenderedAccounts { accounts, item })
     })
 }
 
@@ -57,10 +82,11 @@ pub fn balance_get(
                 ));
             }
             item.refresh_cache(now);
+            let as_of = clock::wire(now);
             let accounts = item
                 .select_accounts(ids.as_deref())?
                 .into_iter()
-                .map(|a| account_wire(item, a, &a.cached, now))
+                .map(|a| account_wire(item, a, &a.cached, &as_of))
                 .collect();
             Ok(AccountsGetResponse {
                 accounts,

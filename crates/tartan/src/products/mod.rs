@@ -56,20 +56,20 @@ pub fn item_wire(item: &Item, with_consent: bool) -> wire::Item {
     }
     wire::Item {
         item_id: item.item_id.clone(),
-        institution_id: Some(inst.id.to_owned()),
-        institution_name: Some(inst.name.to_owned()),
+        institution_id: Some(inst.id.into()),
+        institution_name: Some(inst.name.into()),
         webhook: item.webhook.clone(),
         auth_method: item
             .products
             .contains(&Product::Auth)
-            .then(|| "INSTANT_AUTH".to_owned()),
+            .then_some("INSTANT_AUTH".into()),
         error: item.error.as_ref().map(|e| e.to_error().body(None)),
         available_products,
         billed_products: item.billed_products.clone(),
         products: item.products.clone(),
         consented_products: item.consented_products.clone(),
         consent_expiration_time: None,
-        update_type: "background".to_owned(),
+        update_type: "background".into(),
         created_at: with_consent.then(|| clock::wire(item.created_at_ms)),
         consented_use_cases: with_consent.then(Vec::new),
         consented_data_scopes: with_consent
@@ -82,7 +82,7 @@ pub fn account_wire(
     item: &Item,
     account: &AccountState,
     balance: &Balance,
-    as_of_ms: i64,
+    as_of: &str,
 ) -> wire::Account {
     let t = account.template();
     wire::Account {
@@ -91,15 +91,15 @@ pub fn account_wire(
             available: balance.available,
             current: balance.current,
             limit: balance.limit,
-            iso_currency_code: Some(item.institution().currency().to_owned()),
+            iso_currency_code: Some(item.institution().currency().into()),
             unofficial_currency_code: None,
-            last_updated_datetime: Some(clock::wire(as_of_ms)),
+            last_updated_datetime: Some(as_of.to_owned()),
         },
-        mask: Some(t.mask.to_owned()),
-        name: t.name.to_owned(),
-        official_name: t.official_name.map(str::to_owned),
+        mask: Some(t.mask.into()),
+        name: t.name.into(),
+        official_name: t.official_name.map(Into::into),
         account_type: t.account_type,
-        subtype: Some(t.subtype.to_owned()),
+        subtype: Some(t.subtype.into()),
         verification_status: None,
         persistent_account_id: None,
         holder_category: Some(
@@ -108,16 +108,28 @@ pub fn account_wire(
             } else {
                 "personal"
             }
-            .to_owned(),
+            .into(),
         ),
     }
 }
 
 /// Accounts with their cached balances (Plaid's copy, not the bank's).
 pub fn cached_accounts(item: &Item, accounts: &[&AccountState]) -> Vec<wire::Account> {
+    // Accounts of one Item are usually refreshed together: format each instant once.
+    let mut stamp: Option<(i64, String)> = None;
     accounts
         .iter()
-        .map(|a| account_wire(item, a, &a.cached, a.cached_at_ms))
+        .map(|a| {
+            let as_of = match &stamp {
+                Some((ms, s)) if *ms == a.cached_at_ms => s,
+                _ => {
+                    &stamp
+                        .insert((a.cached_at_ms, clock::wire(a.cached_at_ms)))
+                        .1
+                }
+            };
+            account_wire(item, a, &a.cached, as_of)
+        })
         .collect()
 }
 

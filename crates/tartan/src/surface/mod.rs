@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Extension, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -111,13 +111,32 @@ struct WithRequestId<'a, T> {
 }
 
 fn respond<T: Serialize>(result: Result<T, PlaidError>, rid: &RequestId) -> Response {
-    match result {
-        Ok(body) => axum::Json(WithRequestId {
+    let body = match result {
+        Ok(body) => body,
+        Err(e) => return error_response(&e, &rid.0),
+    };
+    // One contiguous buffer: far cheaper than many small writes into the response body.
+    let mut buf = Vec::with_capacity(4096);
+    let written = serde_json::to_writer(
+        &mut buf,
+        &WithRequestId {
             body,
             request_id: &rid.0,
-        })
-        .into_response(),
-        Err(e) => error_response(&e, &rid.0),
+        },
+    );
+    match written {
+        Ok(()) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            buf,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "response serialization failed");
+            error_response(&PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR), &rid.0)
+        }
     }
 }
 

@@ -12,6 +12,7 @@ pub mod institutions;
 pub mod items;
 mod logos;
 pub mod tenants;
+pub mod views;
 
 use std::collections::HashMap;
 
@@ -64,6 +65,8 @@ pub struct State {
     pub access_tokens: HashMap<String, AccessToken>,
     pub public_tokens: HashMap<String, PublicToken>,
     pub link_tokens: HashMap<String, LinkToken>,
+    /// Rendered read-only views of Items, dropped whenever the Item is written.
+    pub views: views::Views,
 }
 
 impl State {
@@ -73,6 +76,7 @@ impl State {
                 self.tenants.insert(t.client_id.clone(), t);
             }
             Record::Item(i) => {
+                self.views.invalidate(&i.item_id);
                 self.items.insert(i.item_id.clone(), i);
             }
             Record::AccessToken(t) => {
