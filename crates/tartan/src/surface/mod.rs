@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -58,7 +59,15 @@ where
         move |State(app): State<AppState>,
               Extension(rid): Extension<RequestId>,
               headers: HeaderMap,
-              body: Bytes| async move {
+              body: Result<Bytes, BytesRejection>| async move {
+            let body = match body {
+                Ok(body) => body,
+                Err(e) => {
+                    let error = PlaidError::new(ErrorCode::INVALID_BODY)
+                        .with_message(format!("body could not be read: {}", e.body_text()));
+                    return error_response(&error, &rid.0);
+                }
+            };
             let result = decode::json_object(&headers, &body).and_then(|mut body| {
                 let client_id = authenticate(&app.world, &headers, &mut body)?;
                 let req = decode::strict::<Req>(body)?;

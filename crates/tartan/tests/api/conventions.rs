@@ -252,3 +252,19 @@ async fn tenants_cannot_see_each_others_items_or_tokens() {
     let item = app.with_token("/item/get", &token).await.ok();
     assert!(item["item"]["error"].is_null());
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_invalid_body_not_a_bare_413() {
+    let app = spawn_app().await;
+    let big = format!(r#"{{"access_token": "{}"}}"#, "x".repeat(3 * 1024 * 1024));
+    let err = app
+        .post_raw("/item/get", "application/json", &big)
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_BODY");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("length limit")),
+        "{err}"
+    );
+}

@@ -8,5 +8,6 @@ mod institutions;
 mod items;
 mod link;
 mod persistence;
+mod process;
 mod sandbox;
 mod webhook_key;

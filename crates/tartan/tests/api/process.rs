@@ -1,0 +1,119 @@
+//! The `tartan` binary as a process: clean shutdown on signals, one log line per request.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn wait_ready(port: u16) {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        if http
+            .get(format!("http://127.0.0.1:{port}/tartan/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("tartan did not become ready on port {port}");
+}
+
+/// Starts `tartan serve --ephemeral`, makes one request, sends `signal`, and returns the exit
+/// status and everything the process logged.
+async fn run_and_signal(signal: &str) -> (std::process::ExitStatus, String) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tartan"))
+        .args([
+            "serve",
+            "--ephemeral",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn tartan");
+    wait_ready(port).await;
+    let reply = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/item/get"))
+        .header("PLAID-CLIENT-ID", "log_test")
+        .header("PLAID-SECRET", "s")
+        .json(&serde_json::json!({"access_token": "access-sandbox-unknown"}))
+        .send()
+        .await
+        .expect("request");
+    let request_id = reply
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .expect("request id");
+    let killed = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit after {signal}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    let mut log = String::new();
+    if let Some(mut stderr) = child.stderr.take() {
+        let _ = stderr.read_to_string(&mut log);
+    }
+    assert!(
+        log.lines()
+            .any(|l| l.contains(&format!("request_id={request_id}"))
+                && l.contains("path=/item/get")
+                && l.contains("status=400")
+                && l.contains("latency_us=")),
+        "no log line for {request_id} in:\n{log}"
+    );
+    (status, log)
+}
+
+#[tokio::test]
+async fn sigterm_shuts_down_cleanly_after_logging_each_request() {
+    let (status, log) = run_and_signal("-TERM").await;
+    assert!(status.success(), "exit status {status:?}\n{log}");
+    assert!(log.contains("ready"), "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+}
+
+#[tokio::test]
+async fn sigint_shuts_down_cleanly() {
+    let (status, log) = run_and_signal("-INT").await;
+    assert!(status.success(), "exit status {status:?}\n{log}");
+}
+
+#[test]
+fn a_bad_keys_file_is_refused_at_startup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let keys = dir.path().join("keys");
+    std::fs::write(&keys, "just_one_field\n").expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_tartan"))
+        .args(["serve", "--ephemeral", "--addr", "127.0.0.1:0", "--keys"])
+        .arg(&keys)
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("keys file line 1"), "{stderr}");
+}
