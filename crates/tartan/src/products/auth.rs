@@ -4,7 +4,7 @@ use axum::Router;
 use tartan_types::wire::{AccountsGetRequest, AuthGetResponse, AuthNumbers, Product};
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::{cached_accounts, item_wire};
+use super::{cached_accounts, item_wire, with_product};
 use crate::surface::{AppState, Ctx, plaid};
 use crate::world::bank::{self, Numbers};
 
@@ -13,15 +13,8 @@ pub fn router() -> Router<AppState> {
 }
 
 pub fn auth_get(ctx: &Ctx<'_>, req: AccountsGetRequest) -> Result<AuthGetResponse, PlaidError> {
-    ctx.world.read(|s| {
-        s.item_for_token(&ctx.client_id, &req.access_token)?
-            .ensure_healthy()
-    })?;
-    ctx.world
-        .ensure_product(&ctx.client_id, &req.access_token, Product::Auth)?;
     let ids = req.options.and_then(|o| o.account_ids);
-    ctx.world.read(|s| {
-        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+    with_product(ctx, &req.access_token, Product::Auth, |item| {
         let selected = item.select_accounts(ids.as_deref())?;
         let accounts: Vec<_> = selected
             .into_iter()

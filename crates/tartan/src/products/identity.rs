@@ -4,7 +4,7 @@ use axum::Router;
 use tartan_types::PlaidError;
 use tartan_types::wire::{AccountWithOwners, AccountsGetRequest, IdentityGetResponse, Product};
 
-use super::{cached_accounts, item_wire};
+use super::{cached_accounts, item_wire, with_product};
 use crate::surface::{AppState, Ctx, plaid};
 use crate::world::bank;
 
@@ -16,15 +16,8 @@ pub fn identity_get(
     ctx: &Ctx<'_>,
     req: AccountsGetRequest,
 ) -> Result<IdentityGetResponse, PlaidError> {
-    ctx.world.read(|s| {
-        s.item_for_token(&ctx.client_id, &req.access_token)?
-            .ensure_healthy()
-    })?;
-    ctx.world
-        .ensure_product(&ctx.client_id, &req.access_token, Product::Identity)?;
     let ids = req.options.and_then(|o| o.account_ids);
-    ctx.world.read(|s| {
-        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+    with_product(ctx, &req.access_token, Product::Identity, |item| {
         let accounts = item.select_accounts(ids.as_deref())?;
         Ok(IdentityGetResponse {
             accounts: cached_accounts(item, &accounts)

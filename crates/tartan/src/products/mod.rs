@@ -15,7 +15,7 @@ use axum::http::Uri;
 use tartan_types::PlaidError;
 use tartan_types::wire::{self, Product};
 
-use crate::surface::AppState;
+use crate::surface::{AppState, Ctx};
 use crate::world::Item;
 use crate::world::bank::Balance;
 use crate::world::clock;
@@ -31,6 +31,25 @@ pub fn router() -> Router<AppState> {
         .merge(link::router())
         .merge(sandbox::router())
         .merge(webhook_keys::router())
+}
+
+/// Runs a product endpoint on the Item behind `access_token`: fails with the Item's error if it
+/// is in one, adds `product` if the Item was created without it (Plaid does so on first call),
+/// then reads the Item with `f`.
+pub fn with_product<R>(
+    ctx: &Ctx<'_>,
+    access_token: &str,
+    product: Product,
+    f: impl FnOnce(&Item) -> Result<R, PlaidError>,
+) -> Result<R, PlaidError> {
+    ctx.world.read(|s| {
+        s.item_for_token(&ctx.client_id, access_token)?
+            .ensure_healthy()
+    })?;
+    ctx.world
+        .ensure_product(&ctx.client_id, access_token, product)?;
+    ctx.world
+        .read(|s| f(s.item_for_token(&ctx.client_id, access_token)?))
 }
 
 /// The Item as product endpoints show it; `/item/get` adds the consent fields.

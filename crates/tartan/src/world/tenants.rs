@@ -173,6 +173,27 @@ mod tests {
     }
 
     #[test]
+    fn the_stored_private_key_signs_what_the_published_jwk_verifies() {
+        use base64::Engine;
+        use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+
+        let k = WebhookKey::generate(1_700_000_000_000).expect("key");
+        let der = STANDARD.decode(&k.pkcs8).expect("pkcs8");
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(k.kid.clone());
+        let claims = serde_json::json!({"iat": 1_700_000_000, "request_body_sha256": "ab"});
+        let jwt =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ec_der(&der)).expect("sign");
+        let verifier = DecodingKey::from_ec_components(&k.x, &k.y).expect("public key");
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        let decoded = jsonwebtoken::decode::<serde_json::Value>(&jwt, &verifier, &validation)
+            .expect("verifies");
+        assert_eq!(decoded.claims["request_body_sha256"], "ab");
+    }
+
+    #[test]
     fn generated_key_has_jwk_coordinates() {
         let k = WebhookKey::generate(1_700_000_000_000).expect("key");
         assert_eq!(k.x.len(), 43);
