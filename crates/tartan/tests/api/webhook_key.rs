@@ -52,3 +52,25 @@ async fn tenants_have_different_keys_and_unknown_ids_are_refused() {
         .await
         .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
 }
+
+/// Plaid's SDK suites ask for one fixed Sandbox key id; Tartan serves it to every tenant.
+#[tokio::test]
+async fn the_key_id_plaids_sdk_suites_request_is_served() {
+    let app = spawn_app().await;
+    let body = app
+        .post(
+            "/webhook_verification_key/get",
+            json!({"key_id": "6c5516e1-92dc-479e-a8ff-5a51992e0001"}),
+        )
+        .await
+        .ok();
+    assert_eq!(body["key"]["kid"], "6c5516e1-92dc-479e-a8ff-5a51992e0001");
+    assert_eq!(body["key"]["alg"], "ES256");
+    assert_eq!(body["key"]["created_at"], 1_560_466_143);
+    assert!(body["key"]["x"].is_string() && body["key"]["y"].is_string());
+    let own = app.get("/tartan/webhook_key").await.ok()["kid"].clone();
+    assert_ne!(
+        own, body["key"]["kid"],
+        "Tartan signs with the tenant's own key"
+    );
+}
