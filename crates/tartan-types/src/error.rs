@@ -138,6 +138,8 @@ catalogue! {
     INVALID_CONFIGURATION => InvalidRequest, 400, "the link token configuration is not valid", None;
     SANDBOX_ONLY => InvalidRequest, 400, "this endpoint is only available in the Sandbox environment", None;
     NOT_FOUND => InvalidRequest, 404, "the requested route was not found", None;
+    // Not a documented Plaid code: Plaid does not say what a wrong method gets; 405 says it.
+    METHOD_NOT_ALLOWED => InvalidRequest, 405, "this endpoint accepts only POST", None;
     NO_LONGER_AVAILABLE => InvalidRequest, 404, "this endpoint is no longer available", None;
 
     // INVALID_INPUT: well-formed, but refers to something wrong.
@@ -371,7 +373,7 @@ mod tests {
             assert_eq!(ErrorCode::from_code(code.as_str()), Some(code));
             let status = code.http_status();
             assert!(
-                matches!(status, 208 | 400 | 403 | 404 | 429 | 500 | 503),
+                matches!(status, 208 | 400 | 403 | 404 | 405 | 429 | 500 | 503),
                 "{code:?}"
             );
         }

@@ -29,8 +29,9 @@ fn require_countries(codes: &[CountryCode]) -> Result<(), PlaidError> {
     Ok(())
 }
 
+/// Whether the institution serves one of `codes` (an empty list does not filter).
 fn in_countries(inst: &InstitutionDef, codes: &[CountryCode]) -> bool {
-    inst.country_codes.iter().any(|c| codes.contains(c))
+    codes.is_empty() || inst.country_codes.iter().any(|c| codes.contains(c))
 }
 
 fn has_products(inst: &InstitutionDef, products: Option<&[Product]>) -> bool {
@@ -90,7 +91,6 @@ pub fn get_by_id(
     ctx: &Ctx<'_>,
     req: InstitutionsGetByIdRequest,
 ) -> Result<InstitutionsGetByIdResponse, PlaidError> {
-    require_countries(&req.country_codes)?;
     let inst = crate::world::institutions::find(&req.institution_id)
         .filter(|i| in_countries(i, &req.country_codes))
         .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_INSTITUTION))?;
@@ -117,7 +117,6 @@ pub fn search(
             "must be a non-empty string",
         ));
     }
-    require_countries(&req.country_codes)?;
     let options = req.options.unwrap_or_default();
     let words: Vec<&str> = query.split_whitespace().collect();
     let matching: Vec<&InstitutionDef> = INSTITUTIONS

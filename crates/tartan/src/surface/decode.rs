@@ -47,7 +47,7 @@ pub fn credentials(
     let mut take = |field: &'static str, header: &'static str| -> Result<String, PlaidError> {
         let value = match body.remove(field) {
             Some(Value::String(s)) => Some(s),
-            Some(Value::Null) | None => headers
+            None => headers
                 .get(header)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
@@ -76,6 +76,21 @@ pub fn credentials(
         return Err(PlaidError::missing_fields(&missing));
     }
     Ok(Credentials { client_id, secret })
+}
+
+/// Decodes the body of a request to `endpoint`: the strict decoder, then the endpoint's shapes
+/// (null only where Plaid allows it, the right kind of value in each field). Serde's errors come
+/// first: they name unknown and missing fields, and the value it could not read.
+pub fn request<T: DeserializeOwned>(
+    endpoint: &str,
+    body: Map<String, Value>,
+) -> Result<T, PlaidError> {
+    let shape_error = super::shapes::check(endpoint, &body);
+    let req = strict::<T>(body)?;
+    match shape_error {
+        Some(e) => Err(e),
+        None => Ok(req),
+    }
 }
 
 /// Decodes a request body strictly: every unrecognised field is UNKNOWN_FIELDS, a missing
@@ -123,8 +138,13 @@ fn field_error(path: &str, message: &str) -> PlaidError {
     // "invalid type: integer `5`, expected a string" -> "must be a string (got integer `5`)"
     let rule = if let Some(rest) = message.strip_prefix("invalid type: ") {
         match rest.split_once(", expected ") {
-            Some((got, expected)) => format!("must be {expected} (got {got})"),
+            Some((got, expected)) => format!("must be {} (got {got})", plain(expected)),
             None => format!("has the wrong type: {rest}"),
+        }
+    } else if let Some(rest) = message.strip_prefix("invalid length ") {
+        match rest.split_once(", expected ") {
+            Some((_, expected)) => format!("must be {}", plain(expected)),
+            None => "has the wrong length".to_owned(),
         }
     } else if let Some(rest) = message.strip_prefix("unknown variant ") {
         match rest.split_once(", expected ") {
@@ -137,6 +157,20 @@ fn field_error(path: &str, message: &str) -> PlaidError {
         format!("is invalid: {message}")
     };
     PlaidError::invalid_field(path, rule)
+}
+
+/// Serde's names for what it expected, in words a client understands.
+fn plain(expected: &str) -> &str {
+    match expected {
+        e if e.starts_with("struct ") || e == "a map" => "an object",
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "usize" | "isize" => {
+            "an integer"
+        }
+        "f32" | "f64" => "a number",
+        "a sequence" => "an array",
+        "a borrowed string" => "a string",
+        other => other,
+    }
 }
 
 #[cfg(test)]

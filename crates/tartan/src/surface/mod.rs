@@ -2,6 +2,7 @@
 //! response encoding. It knows nothing about banks.
 
 pub mod decode;
+pub mod shapes;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,7 +11,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Extension, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -58,6 +59,7 @@ where
     post(
         move |State(app): State<AppState>,
               Extension(rid): Extension<RequestId>,
+              uri: Uri,
               headers: HeaderMap,
               body: Result<Bytes, BytesRejection>| async move {
             let body = match body {
@@ -70,7 +72,7 @@ where
             };
             let result = decode::json_object(&headers, &body).and_then(|mut body| {
                 let client_id = authenticate(&app.world, &headers, &mut body)?;
-                let req = decode::strict::<Req>(body)?;
+                let req = decode::request::<Req>(uri.path(), body)?;
                 handler(&ctx(&app, client_id, &rid), req)
             });
             respond(result, &rid)
@@ -178,6 +180,15 @@ async fn observe(mut req: Request, next: Next) -> Response {
     response
 }
 
+async fn method_not_allowed(Extension(rid): Extension<RequestId>, req: Request) -> Response {
+    let error = PlaidError::new(ErrorCode::METHOD_NOT_ALLOWED).with_message(format!(
+        "{} is not allowed on {}: Plaid's endpoints accept only POST",
+        req.method(),
+        req.uri().path()
+    ));
+    error_response(&error, &rid.0)
+}
+
 async fn not_found(Extension(rid): Extension<RequestId>, req: Request) -> Response {
     let error = PlaidError::new(ErrorCode::NOT_FOUND).with_message(format!(
         "the requested route was not found: {} {}",
@@ -201,7 +212,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::products::router())
         .merge(crate::control::router())
         .fallback(not_found)
-        .method_not_allowed_fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panicked))
         .layer(middleware::from_fn(observe))
         .with_state(state)

@@ -96,7 +96,8 @@ impl Item {
         &self,
         account_ids: Option<&[String]>,
     ) -> Result<Vec<&AccountState>, PlaidError> {
-        let Some(ids) = account_ids else {
+        // An empty list selects nothing in particular: all accounts, as when absent.
+        let Some(ids) = account_ids.filter(|ids| !ids.is_empty()) else {
             return Ok(self.accounts.iter().collect());
         };
         if let Some(unknown) = ids

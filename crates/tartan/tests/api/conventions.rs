@@ -182,7 +182,7 @@ async fn missing_and_mistyped_fields_are_named() {
 }
 
 #[tokio::test]
-async fn unknown_paths_and_methods_are_not_found() {
+async fn unknown_paths_are_not_found_and_other_methods_not_allowed() {
     let app = spawn_app().await;
     let err =
         app.post("/no/such/endpoint", json!({}))
@@ -193,9 +193,15 @@ async fn unknown_paths_and_methods_are_not_found() {
             .as_str()
             .is_some_and(|m| m.contains("/no/such/endpoint"))
     );
-    app.get("/item/get")
+    let err = app
+        .get("/item/get")
         .await
-        .error(404, "INVALID_REQUEST", "NOT_FOUND");
+        .error(405, "INVALID_REQUEST", "METHOD_NOT_ALLOWED");
+    assert!(
+        err["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("only POST"))
+    );
 }
 
 #[tokio::test]
@@ -267,4 +273,93 @@ async fn an_oversized_body_is_invalid_body_not_a_bare_413() {
             .is_some_and(|m| m.contains("length limit")),
         "{err}"
     );
+}
+
+/// Serde alone would take `null` for any optional field and an array in place of an object;
+/// Plaid's schema allows neither, and the message names the field.
+#[tokio::test]
+async fn null_and_arrays_are_refused_where_plaid_does_not_allow_them() {
+    let app = spawn_app().await;
+    let token = app.default_item().await;
+    for (body, message) in [
+        (
+            json!({"access_token": token, "options": null}),
+            "options must not be null",
+        ),
+        (
+            json!({"access_token": token, "options": {"account_ids": null}}),
+            "options.account_ids must not be null",
+        ),
+        (
+            json!({"access_token": token, "options": [null]}),
+            "options must be an object",
+        ),
+        (
+            json!({"access_token": token, "options": [[]]}),
+            "options must be an object",
+        ),
+        (
+            json!({"access_token": token, "options": {"account_ids": ["a", 1]}}),
+            "options.account_ids[1] must be a string (got integer `1`)",
+        ),
+    ] {
+        let err =
+            app.post("/accounts/get", body)
+                .await
+                .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+        assert_eq!(err["error_message"], message);
+    }
+    let err = app
+        .post_raw(
+            "/item/get",
+            "application/json",
+            &format!(r#"{{"client_id": null, "secret": "s", "access_token": "{token}"}}"#),
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert_eq!(
+        err["error_message"],
+        "client_id must be a properly formatted, non-empty string"
+    );
+    // Where Plaid allows null, it means "none".
+    let body = app
+        .post(
+            "/item/webhook/update",
+            json!({"access_token": token, "webhook": null}),
+        )
+        .await
+        .ok();
+    assert!(body["item"]["webhook"].is_null());
+    let err = app
+        .post("/link/token/create", json!({"client_name": "a", "language": "en", "country_codes": ["US"],
+            "user": ["u1", null, null, null, null, null, null, null, null, null, null], "products": ["auth"]}))
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert_eq!(err["error_message"], "user must be an object");
+    let err = app
+        .post(
+            "/institutions/get",
+            json!({"count": 1.5, "offset": 0, "country_codes": ["US"]}),
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert_eq!(
+        err["error_message"],
+        "count must be an integer (got floating point `1.5`)"
+    );
+}
+
+#[tokio::test]
+async fn an_empty_account_ids_list_selects_every_account() {
+    let app = spawn_app().await;
+    let token = app.default_item().await;
+    let all = app.with_token("/auth/get", &token).await.ok();
+    let empty = app
+        .post(
+            "/auth/get",
+            json!({"access_token": token, "options": {"account_ids": []}}),
+        )
+        .await
+        .ok();
+    assert_eq!(all["accounts"], empty["accounts"]);
 }

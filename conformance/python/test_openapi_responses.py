@@ -1,0 +1,819 @@
+"""Tartan's responses, checked against Plaid's own OpenAPI description.
+
+Every implemented endpoint is driven over plain HTTP (no SDK, so nothing is
+coerced or dropped on the way) with representative valid requests and a set of
+error cases. Each success body is validated against the ``200`` schema of that
+operation in Plaid's OpenAPI file, and each error body against the schema of
+the operation's ``default`` response (Plaid's ``Error`` object).
+
+The OpenAPI file is not part of this repository: it is read from
+``../shared/plaid-openapi/2020-09-14.yml`` next to the repo root, and this
+module is skipped when it is absent. OpenAPI 3.0 schema objects are converted
+to JSON Schema (draft 4, whose boolean ``exclusiveMinimum`` matches OpenAPI
+3.0): ``nullable: true`` admits ``null``, ``$ref`` stays resolvable against the
+converted components, and ``allOf``/``oneOf``/``anyOf`` keep their JSON Schema
+meaning. ``date`` and ``date-time`` formats are checked (RFC 3339 full-date and
+date-time).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+import os
+import pickle
+import re
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from referencing import Registry
+from referencing.jsonschema import DRAFT4
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SPEC_PATH = REPO_ROOT.parent / "shared" / "plaid-openapi" / "2020-09-14.yml"
+
+if not SPEC_PATH.is_file():
+    pytest.skip(f"Plaid OpenAPI spec not found at {SPEC_PATH}", allow_module_level=True)
+
+SPEC_URI = "urn:plaid-openapi:2020-09-14"
+
+IMPLEMENTED = (
+    "/sandbox/public_token/create",
+    "/sandbox/item/reset_login",
+    "/item/public_token/exchange",
+    "/item/get",
+    "/item/remove",
+    "/item/webhook/update",
+    "/item/access_token/invalidate",
+    "/accounts/get",
+    "/accounts/balance/get",
+    "/auth/get",
+    "/identity/get",
+    "/institutions/get",
+    "/institutions/get_by_id",
+    "/institutions/search",
+    "/link/token/create",
+    "/link/token/get",
+    "/webhook_verification_key/get",
+)
+
+ACCESS_TOKEN_ENDPOINTS = (
+    "/sandbox/item/reset_login",
+    "/item/get",
+    "/item/remove",
+    "/item/webhook/update",
+    "/item/access_token/invalidate",
+    "/accounts/get",
+    "/accounts/balance/get",
+    "/auth/get",
+    "/identity/get",
+)
+DATA_ENDPOINTS = ("/item/get", "/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get")
+
+FIRST_PLATYPUS = "ins_109508"
+ITEM_PRODUCTS = ["auth", "identity", "transactions"]
+WEBHOOK = "https://example.com/tartan-conformance/openapi-webhook"
+ALL_COUNTRIES = [
+    "US", "GB", "ES", "NL", "FR", "IE", "CA", "DE", "IT", "PL",
+    "DK", "NO", "SE", "EE", "LT", "LV", "PT", "BE", "AT", "FI",
+]
+# Institutions that can hold an Item (Unsupported Platypus Bank, ins_133402, cannot).
+ITEM_INSTITUTIONS = {
+    "ins_109508": "First Platypus Bank",
+    "ins_109509": "First Gingham Credit Union",
+    "ins_109510": "Tattersall Federal Credit Union",
+    "ins_109511": "Tartan Bank",
+    "ins_109512": "Houndstooth Bank",
+    "ins_130016": "First Platypus Balance Bank",
+    "ins_127287": "Platypus OAuth Bank",
+    "ins_132241": "First Platypus OAuth App2App Bank",
+    "ins_135858": "Windowpane Bank",
+    "ins_132363": "Unhealthy Platypus Bank - Degraded",
+    "ins_132361": "Unhealthy Platypus Bank - Down",
+    "ins_43": "Tartan-Dominion Bank of Canada",
+    "ins_117650": "Royal Bank of Plaid",
+    "ins_116834": "Flexible Platypus Open Banking",
+}
+SANDBOX_USERS = (
+    "user_good",
+    "user_transactions_dynamic",
+    "user_ewa_user",
+    "user_yuppie",
+    "user_small_business",
+    "user_bank_income",
+    "user_credit_bonus",
+    "user_credit_joint_account",
+    "user_credit_profile_poor",
+    "user_credit_profile_good",
+    "user_credit_profile_excellent",
+    "user_custom",
+)
+ERROR_ENVELOPE = (
+    "error_type",
+    "error_code",
+    "error_message",
+    "display_message",
+    "request_id",
+    "causes",
+    "status",
+    "documentation_url",
+    "suggested_action",
+)
+
+
+# --- loading the spec once ---------------------------------------------------------
+
+
+def _load_spec() -> dict:
+    """Parse the YAML once; later sessions reuse a pickle keyed by the file's sha256."""
+    raw = SPEC_PATH.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    cache = Path(tempfile.gettempdir()) / f"tartan-plaid-openapi-{digest[:32]}.pickle"
+    # Only a cache this user wrote and nobody else can rewrite is trusted (it is a pickle).
+    if cache.is_file() and cache.stat().st_uid == os.getuid() and not cache.stat().st_mode & 0o022:
+        try:
+            with open(cache, "rb") as handle:
+                return pickle.load(handle)
+        except Exception:  # a damaged cache is rebuilt below
+            pass
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    spec = yaml.load(raw, Loader=loader)
+    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+    try:
+        with open(partial, "wb") as handle:
+            pickle.dump(spec, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, cache)
+    except OSError:
+        partial.unlink(missing_ok=True)
+    return spec
+
+
+# --- OpenAPI 3.0 schema objects -> JSON Schema (draft 4) -------------------------------
+
+# Keywords of OpenAPI's schema object that JSON Schema lacks or that only annotate.
+_OPENAPI_ONLY = {"nullable", "discriminator", "xml", "externalDocs", "example", "examples", "deprecated",
+                 "readOnly", "writeOnly"}
+# Keywords whose value is data, never a schema.
+_LITERAL = {"enum", "default", "required", "type", "format", "pattern", "description", "title", "$ref"}
+_SCHEMA_MAPS = {"properties", "patternProperties", "definitions"}
+
+
+def to_json_schema(node):
+    """Convert one OpenAPI 3.0 schema object (recursively) to JSON Schema draft 4."""
+    if isinstance(node, list):
+        return [to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in _OPENAPI_ONLY or key.startswith("x-"):
+            continue
+        if key in _LITERAL:
+            out[key] = value
+        elif key in _SCHEMA_MAPS:
+            out[key] = {name: to_json_schema(sub) for name, sub in value.items()}
+        else:
+            out[key] = to_json_schema(value)
+    if node.get("nullable") is True:
+        # anyOf rather than adding "null" to "type": an enum or an allOf/$ref
+        # would still refuse null otherwise.
+        return {"anyOf": [{"type": "null"}, out]}
+    return out
+
+
+_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_DATE_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$"
+)
+
+
+def _valid_day(year: int, month: int, day: int) -> bool:
+    return 1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1]
+
+
+FORMATS = jsonschema.FormatChecker(formats=())
+
+
+@FORMATS.checks("date")
+def _is_date(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = _DATE.match(value)
+    return bool(match) and _valid_day(*map(int, match.groups()))
+
+
+@FORMATS.checks("date-time")
+def _is_date_time(value) -> bool:
+    if not isinstance(value, str):
+        return True
+    match = _DATE_TIME.match(value)
+    if not match:
+        return False
+    year, month, day, hour, minute, second = map(int, match.groups()[:6])
+    offset_ok = match.group(9) is None or (int(match.group(9)) <= 23 and int(match.group(10)) <= 59)
+    return _valid_day(year, month, day) and hour <= 23 and minute <= 59 and second <= 60 and offset_ok
+
+
+def _describe(error: jsonschema.ValidationError, depth: int = 0) -> list[str]:
+    """One line per failure, descending into anyOf/oneOf to name the real culprit."""
+    where = "/" + "/".join(str(p) for p in error.absolute_path)
+    rule = "/".join(str(p) for p in error.absolute_schema_path)
+    if error.context and depth < 4:
+        # Skip the branch that only says "null was expected": it is the nullable wrapper.
+        relevant = [e for e in error.context if not (e.validator == "type" and e.validator_value == "null")]
+        if relevant:
+            lines = []
+            for sub in sorted(relevant, key=lambda e: len(list(e.absolute_path)), reverse=True)[:3]:
+                lines.extend(_describe(sub, depth + 1))
+            return lines
+    return [f"{where}: {error.message[:300]} (schema: {rule})"]
+
+
+class OpenApi:
+    def __init__(self, spec: dict):
+        self.spec = spec
+        root = {"components": {"schemas": to_json_schema(spec["components"]["schemas"])}}
+        self.registry = Registry().with_resource(SPEC_URI, DRAFT4.create_resource(root))
+        self._validators: dict[str, jsonschema.Draft4Validator] = {}
+
+    def response_schema(self, path: str, status: str) -> dict:
+        operation = self.spec["paths"][path]["post"]
+        return operation["responses"][status]["content"]["application/json"]["schema"]
+
+    def _validator(self, schema: dict) -> jsonschema.Draft4Validator:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._validators:
+            converted = to_json_schema(schema)
+            if "$ref" in converted:
+                converted = {"$ref": SPEC_URI + converted["$ref"]}
+            self._validators[key] = jsonschema.Draft4Validator(
+                converted, registry=self.registry, format_checker=FORMATS
+            )
+        return self._validators[key]
+
+    def violations(self, schema: dict, instance) -> list[str]:
+        lines = []
+        for error in self._validator(schema).iter_errors(instance):
+            lines.extend(_describe(error))
+        return sorted(set(lines))
+
+
+@pytest.fixture(scope="session")
+def openapi() -> OpenApi:
+    return OpenApi(_load_spec())
+
+
+# --- plain HTTP ------------------------------------------------------------------------
+
+
+class Http:
+    def __init__(self, tenant):
+        self.base_url = tenant.server.base_url
+        self.client_id = tenant.client_id
+        self.secret = tenant.secret
+
+    def send(self, method: str, path: str, body=None, *, raw: bytes | None = None,
+             content_type: str = "application/json", credentials: bool = True):
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(self.base_url + path, data=data, method=method)
+        if data is not None:
+            request.add_header("Content-Type", content_type)
+        if credentials:
+            request.add_header("PLAID-CLIENT-ID", self.client_id)
+            request.add_header("PLAID-SECRET", self.secret)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                status, headers, payload = response.status, response.headers, response.read()
+        except urllib.error.HTTPError as exc:
+            status, headers, payload = exc.code, exc.headers, exc.read()
+        content_type_back = headers.get("Content-Type", "")
+        assert content_type_back.split(";")[0].strip() == "application/json", (
+            f"{method} {path} answered {status} with Content-Type {content_type_back!r}: {payload[:300]!r}"
+        )
+        return status, json.loads(payload)
+
+    def post(self, path: str, body=None, **kwargs):
+        return self.send("POST", path, body, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def http(tenant) -> Http:
+    return Http(tenant)
+
+
+def expect_ok(openapi: OpenApi, http: Http, path: str, body: dict) -> dict:
+    """POST a valid request; it must answer 200 with a body valid under the operation's 200 schema."""
+    status, payload = http.post(path, body)
+    assert status == 200, f"{path} answered {status}: {payload}"
+    problems = openapi.violations(openapi.response_schema(path, "200"), payload)
+    assert not problems, f"{path} 200 body breaks the spec:\n  " + "\n  ".join(problems)
+    return payload
+
+
+def check_error(openapi: OpenApi, path: str, status: int, payload, *, expected_status: int = 400,
+                error_type: str | None = None, error_code: str | None = None) -> dict:
+    """An error answer: status, Plaid's envelope, and the operation's `default` (Error) schema."""
+    assert status == expected_status, f"{path} answered {status}, expected {expected_status}: {payload}"
+    schema = (
+        openapi.response_schema(path, "default")
+        if path in openapi.spec["paths"] and "post" in openapi.spec["paths"][path]
+        else {"$ref": "#/components/schemas/PlaidError"}
+    )
+    problems = openapi.violations(schema, payload)
+    assert not problems, f"{path} error body breaks the spec:\n  " + "\n  ".join(problems)
+    missing = [field for field in ERROR_ENVELOPE if field not in payload]
+    assert not missing, f"{path} error body lacks {missing}: {payload}"
+    assert payload["status"] == status, payload
+    if error_type is not None:
+        assert (payload["error_type"], payload["error_code"]) == (error_type, error_code), payload
+    return payload
+
+
+def expect_error(openapi: OpenApi, http: Http, path: str, body=None, *, expected_status: int = 400,
+                 error_type: str | None = None, error_code: str | None = None, **send) -> dict:
+    status, payload = http.post(path, body, **send)
+    return check_error(openapi, path, status, payload, expected_status=expected_status,
+                       error_type=error_type, error_code=error_code)
+
+
+# --- Items -----------------------------------------------------------------------------
+
+
+def public_token(http: Http, institution_id: str = FIRST_PLATYPUS, products=ITEM_PRODUCTS, **options) -> str:
+    body = {"institution_id": institution_id, "initial_products": list(products)}
+    if options:
+        body["options"] = options
+    status, payload = http.post("/sandbox/public_token/create", body)
+    assert status == 200, payload
+    return payload["public_token"]
+
+
+def new_item(http: Http, institution_id: str = FIRST_PLATYPUS, products=ITEM_PRODUCTS, **options) -> str:
+    status, payload = http.post(
+        "/item/public_token/exchange", {"public_token": public_token(http, institution_id, products, **options)}
+    )
+    assert status == 200, payload
+    return payload["access_token"]
+
+
+@pytest.fixture(scope="module")
+def items(http):
+    """Read-only Items, created on first use: items(institution_id, username) -> access_token."""
+    cache: dict[tuple[str, str], str] = {}
+
+    def get(institution_id: str = FIRST_PLATYPUS, username: str = "user_good") -> str:
+        key = (institution_id, username)
+        if key not in cache:
+            password = "pass_good" if username == "user_good" else "any-password"
+            cache[key] = new_item(
+                http, institution_id, ITEM_PRODUCTS, webhook=WEBHOOK,
+                override_username=username, override_password=password,
+            )
+        return cache[key]
+
+    return get
+
+
+def account_ids(http: Http, access_token: str) -> list[str]:
+    status, payload = http.post("/accounts/get", {"access_token": access_token})
+    assert status == 200, payload
+    return [account["account_id"] for account in payload["accounts"]]
+
+
+def test_every_implemented_operation_is_in_the_spec(openapi):
+    for path in IMPLEMENTED:
+        operation = openapi.spec["paths"][path]["post"]
+        assert "200" in operation["responses"] and "default" in operation["responses"], path
+
+
+# --- /sandbox/public_token/create and /item/public_token/exchange --------------------------
+
+
+SANDBOX_CREATE_BODIES = {
+    "minimal": {"institution_id": FIRST_PLATYPUS, "initial_products": ["auth"]},
+    "webhook_and_credentials": {
+        "institution_id": FIRST_PLATYPUS,
+        "initial_products": ["auth", "identity", "transactions"],
+        "options": {"webhook": WEBHOOK, "override_username": "user_good", "override_password": "pass_good"},
+    },
+    "mfa_password": {
+        "institution_id": FIRST_PLATYPUS,
+        "initial_products": ["transactions"],
+        "options": {"override_username": "user_good", "override_password": "mfa_device"},
+    },
+    "oauth_institution": {"institution_id": "ins_127287", "initial_products": ["auth"]},
+    "canadian_institution": {"institution_id": "ins_43", "initial_products": ["auth"]},
+    "uk_institution": {"institution_id": "ins_117650", "initial_products": ["auth", "identity"]},
+    "eu_institution": {"institution_id": "ins_116834", "initial_products": ["transactions"]},
+    "credentials_in_body": None,  # filled in by the test with the tenant's credentials
+}
+
+
+@pytest.mark.parametrize("case", sorted(SANDBOX_CREATE_BODIES))
+def test_sandbox_public_token_create(openapi, http, case):
+    body = SANDBOX_CREATE_BODIES[case]
+    if body is None:
+        body = {"client_id": http.client_id, "secret": http.secret,
+                "institution_id": FIRST_PLATYPUS, "initial_products": ["identity"]}
+    expect_ok(openapi, http, "/sandbox/public_token/create", body)
+
+
+def test_item_public_token_exchange(openapi, http):
+    expect_ok(openapi, http, "/item/public_token/exchange", {"public_token": public_token(http)})
+
+
+# --- Item and data endpoints across institutions and Sandbox users -------------------------
+
+
+@pytest.mark.parametrize("path", DATA_ENDPOINTS)
+@pytest.mark.parametrize("institution_id", sorted(ITEM_INSTITUTIONS))
+def test_data_endpoints_at_each_institution(openapi, http, items, institution_id, path):
+    expect_ok(openapi, http, path, {"access_token": items(institution_id)})
+
+
+@pytest.mark.parametrize("path", DATA_ENDPOINTS)
+@pytest.mark.parametrize("username", SANDBOX_USERS)
+def test_data_endpoints_for_each_sandbox_user(openapi, http, items, username, path):
+    expect_ok(openapi, http, path, {"access_token": items(FIRST_PLATYPUS, username)})
+
+
+@pytest.mark.parametrize("path", ["/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get"])
+def test_data_endpoints_filtered_by_account_ids(openapi, http, items, path):
+    token = items()
+    ids = account_ids(http, token)
+    payload = expect_ok(openapi, http, path, {"access_token": token, "options": {"account_ids": ids[:2]}})
+    assert {a["account_id"] for a in payload["accounts"]} <= set(ids[:2])
+
+
+def test_balance_get_with_min_last_updated_datetime(openapi, http, items):
+    expect_ok(openapi, http, "/accounts/balance/get", {
+        "access_token": items(),
+        "options": {"min_last_updated_datetime": "2000-01-01T00:00:00Z"},
+    })
+
+
+def test_item_get_with_credentials_in_the_body(openapi, http, items):
+    expect_ok(openapi, http, "/item/get",
+              {"client_id": http.client_id, "secret": http.secret, "access_token": items()})
+
+
+# --- state-changing Item endpoints -------------------------------------------------------
+
+
+@pytest.mark.parametrize("webhook", [WEBHOOK + "/other", None], ids=["url", "null"])
+def test_item_webhook_update(openapi, http, webhook):
+    token = new_item(http, webhook=WEBHOOK)
+    payload = expect_ok(openapi, http, "/item/webhook/update", {"access_token": token, "webhook": webhook})
+    assert payload["item"]["webhook"] == webhook
+
+
+def test_item_access_token_invalidate(openapi, http):
+    token = new_item(http)
+    payload = expect_ok(openapi, http, "/item/access_token/invalidate", {"access_token": token})
+    expect_ok(openapi, http, "/item/get", {"access_token": payload["new_access_token"]})
+
+
+@pytest.mark.parametrize("extra", [{}, {"reason_code": "FRAUD_FIRST_PARTY", "reason_note": "conformance"}],
+                         ids=["plain", "with_reason"])
+def test_item_remove(openapi, http, extra):
+    expect_ok(openapi, http, "/item/remove", {"access_token": new_item(http), **extra})
+
+
+@pytest.fixture(scope="module")
+def login_required_token(openapi, http):
+    token = new_item(http, webhook=WEBHOOK)
+    payload = expect_ok(openapi, http, "/sandbox/item/reset_login", {"access_token": token})
+    assert payload["reset_login"] is True
+    return token
+
+
+def test_item_get_reports_the_login_required_error(openapi, http, login_required_token):
+    # Item.error is itself a nullable Error object: validated by the 200 schema.
+    payload = expect_ok(openapi, http, "/item/get", {"access_token": login_required_token})
+    assert payload["item"]["error"]["error_code"] == "ITEM_LOGIN_REQUIRED"
+
+
+@pytest.mark.parametrize("path", ["/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get"])
+def test_data_endpoints_answer_item_login_required(openapi, http, login_required_token, path):
+    expect_error(openapi, http, path, {"access_token": login_required_token},
+                 error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED")
+
+
+@pytest.fixture(scope="module")
+def removed_token(http):
+    token = new_item(http)
+    status, payload = http.post("/item/remove", {"access_token": token})
+    assert status == 200, payload
+    return token
+
+
+@pytest.mark.parametrize("path", ACCESS_TOKEN_ENDPOINTS)
+def test_removed_item_answers_item_not_found(openapi, http, removed_token, path):
+    body = {"access_token": removed_token}
+    if path == "/item/webhook/update":
+        body["webhook"] = WEBHOOK
+    expect_error(openapi, http, path, body, error_type="ITEM_ERROR", error_code="ITEM_NOT_FOUND")
+
+
+@pytest.mark.parametrize("path", ACCESS_TOKEN_ENDPOINTS)
+def test_unknown_access_token_is_invalid(openapi, http, path):
+    body = {"access_token": "access-sandbox-00000000-0000-0000-0000-000000000000"}
+    if path == "/item/webhook/update":
+        body["webhook"] = WEBHOOK
+    expect_error(openapi, http, path, body, error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN")
+
+
+# --- institutions ----------------------------------------------------------------------
+
+
+INSTITUTIONS_GET_OPTIONS = {
+    "none": None,
+    "all_metadata": {"include_optional_metadata": True, "include_auth_metadata": True,
+                     "include_payment_initiation_metadata": True},
+    "products": {"products": ["auth", "identity"]},
+    "routing_numbers": {"routing_numbers": ["110000000"]},
+    "oauth": {"oauth": True},
+    "not_oauth": {"oauth": False},
+}
+
+
+@pytest.mark.parametrize("options", sorted(INSTITUTIONS_GET_OPTIONS))
+def test_institutions_get(openapi, http, options):
+    body = {"count": 500, "offset": 0, "country_codes": ALL_COUNTRIES}
+    if INSTITUTIONS_GET_OPTIONS[options] is not None:
+        body["options"] = INSTITUTIONS_GET_OPTIONS[options]
+    expect_ok(openapi, http, "/institutions/get", body)
+
+
+@pytest.mark.parametrize("country", ALL_COUNTRIES)
+def test_institutions_get_by_country(openapi, http, country):
+    expect_ok(openapi, http, "/institutions/get",
+              {"count": 10, "offset": 0, "country_codes": [country],
+               "options": {"include_optional_metadata": True}})
+
+
+def test_institutions_get_past_the_end(openapi, http):
+    payload = expect_ok(openapi, http, "/institutions/get", {"count": 5, "offset": 10_000, "country_codes": ["US"]})
+    assert payload["institutions"] == []
+
+
+def _all_institutions(http: Http) -> list[dict]:
+    status, payload = http.post("/institutions/get", {"count": 500, "offset": 0, "country_codes": ALL_COUNTRIES})
+    assert status == 200, payload
+    return payload["institutions"]
+
+
+@pytest.mark.parametrize("flags", ["none", "all"])
+def test_institutions_get_by_id_for_every_institution(openapi, http, flags):
+    institutions = _all_institutions(http)
+    assert institutions
+    failures = []
+    for institution in institutions:
+        body = {"institution_id": institution["institution_id"], "country_codes": institution["country_codes"]}
+        if flags == "all":
+            body["options"] = {"include_optional_metadata": True, "include_status": True,
+                               "include_auth_metadata": True, "include_payment_initiation_metadata": True}
+        status, payload = http.post("/institutions/get_by_id", body)
+        if status != 200:
+            failures.append(f"{institution['institution_id']}: HTTP {status} {payload}")
+            continue
+        problems = openapi.violations(openapi.response_schema("/institutions/get_by_id", "200"), payload)
+        failures.extend(f"{institution['institution_id']}: {p}" for p in problems)
+    assert not failures, "/institutions/get_by_id breaks the spec:\n  " + "\n  ".join(failures)
+
+
+INSTITUTIONS_SEARCH_BODIES = {
+    "name": {"query": "Platypus", "country_codes": ["US"]},
+    "products": {"query": "Bank", "products": ["auth"], "country_codes": ["US", "CA"]},
+    "metadata": {"query": "Platypus", "country_codes": ALL_COUNTRIES,
+                 "options": {"include_optional_metadata": True, "include_auth_metadata": True,
+                             "include_payment_initiation_metadata": True}},
+    "oauth": {"query": "Plaid", "country_codes": ["GB"], "options": {"oauth": True}},
+    "no_match": {"query": "zzzz-no-such-bank", "country_codes": ["US"]},
+}
+
+
+@pytest.mark.parametrize("case", sorted(INSTITUTIONS_SEARCH_BODIES))
+def test_institutions_search(openapi, http, case):
+    expect_ok(openapi, http, "/institutions/search", INSTITUTIONS_SEARCH_BODIES[case])
+
+
+def test_unknown_institution_is_invalid(openapi, http):
+    expect_error(openapi, http, "/institutions/get_by_id",
+                 {"institution_id": "ins_does_not_exist", "country_codes": ["US"]},
+                 error_type="INVALID_INPUT", error_code="INVALID_INSTITUTION")
+    expect_error(openapi, http, "/sandbox/public_token/create",
+                 {"institution_id": "ins_does_not_exist", "initial_products": ["auth"]},
+                 error_type="INVALID_INPUT", error_code="INVALID_INSTITUTION")
+
+
+# --- Link tokens -------------------------------------------------------------------------
+
+
+def link_request(**extra) -> dict:
+    body = {
+        "client_name": "Tartan conformance",
+        "language": "en",
+        "country_codes": ["US"],
+        "user": {"client_user_id": "conformance-user"},
+        "products": ["auth"],
+    }
+    body.update(extra)
+    return body
+
+
+LINK_CREATE_BODIES = {
+    "minimal": link_request(),
+    "configured": link_request(
+        products=["auth", "identity"],
+        webhook=WEBHOOK,
+        redirect_uri="https://example.com/oauth-return",
+        additional_consented_products=["transactions"],
+        account_filters={"depository": {"account_subtypes": ["checking", "savings"]}},
+        user={"client_user_id": "conformance-user", "email_address": "user@example.com",
+              "phone_number": "+14155550123"},
+    ),
+    "european": link_request(country_codes=["GB", "FR"], language="fr", products=["transactions"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LINK_CREATE_BODIES))
+def test_link_token_create_and_get(openapi, http, case):
+    created = expect_ok(openapi, http, "/link/token/create", LINK_CREATE_BODIES[case])
+    expect_ok(openapi, http, "/link/token/get", {"link_token": created["link_token"]})
+
+
+def test_update_mode_link_token_create_and_get(openapi, http, items):
+    body = link_request(access_token=items(), update={"account_selection_enabled": True})
+    del body["products"]
+    created = expect_ok(openapi, http, "/link/token/create", body)
+    expect_ok(openapi, http, "/link/token/get", {"link_token": created["link_token"]})
+
+
+def test_link_token_create_rejects_balance_as_a_product(openapi, http):
+    expect_error(openapi, http, "/link/token/create", link_request(products=["balance"]),
+                 error_type="INVALID_INPUT", error_code="INVALID_PRODUCT")
+
+
+def test_unknown_link_token_is_invalid(openapi, http):
+    expect_error(openapi, http, "/link/token/get",
+                 {"link_token": "link-sandbox-00000000-0000-0000-0000-000000000000"},
+                 error_type="INVALID_INPUT", error_code="INVALID_LINK_TOKEN")
+
+
+# --- webhook verification key ---------------------------------------------------------------
+
+
+def test_webhook_verification_key_get(openapi, http, tenant):
+    payload = expect_ok(openapi, http, "/webhook_verification_key/get", {"key_id": tenant.webhook_kid()})
+    assert payload["key"]["kid"] == tenant.webhook_kid()
+
+
+def test_unknown_webhook_verification_key_is_invalid(openapi, http):
+    expect_error(openapi, http, "/webhook_verification_key/get", {"key_id": "no-such-key"},
+                 error_type="INVALID_INPUT", error_code="INVALID_WEBHOOK_VERIFICATION_KEY_ID")
+
+
+# --- Item creation and token errors ---------------------------------------------------------
+
+
+def test_used_public_token_is_invalid(openapi, http):
+    token = public_token(http)
+    status, payload = http.post("/item/public_token/exchange", {"public_token": token})
+    assert status == 200, payload
+    expect_error(openapi, http, "/item/public_token/exchange", {"public_token": token},
+                 error_type="INVALID_INPUT", error_code="INVALID_PUBLIC_TOKEN")
+
+
+@pytest.mark.parametrize(
+    "body, error_type, error_code",
+    [
+        ({"institution_id": "ins_109512", "initial_products": ["investments"]},
+         "ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED"),
+        ({"institution_id": FIRST_PLATYPUS, "initial_products": ["auth"],
+          "options": {"override_username": "user_good", "override_password": "not_the_password"}},
+         "ITEM_ERROR", "INVALID_CREDENTIALS"),
+        ({"institution_id": FIRST_PLATYPUS, "initial_products": ["auth"],
+          "options": {"override_username": "user_good", "override_password": "error_ITEM_LOCKED"}},
+         "ITEM_ERROR", "ITEM_LOCKED"),
+        ({"institution_id": "ins_133402", "initial_products": ["auth"]},
+         "INSTITUTION_ERROR", "INSTITUTION_NO_LONGER_SUPPORTED"),
+    ],
+    ids=["products_not_supported", "invalid_credentials", "item_locked", "institution_not_supported"],
+)
+def test_sandbox_item_creation_errors(openapi, http, body, error_type, error_code):
+    expect_error(openapi, http, "/sandbox/public_token/create", body,
+                 error_type=error_type, error_code=error_code)
+
+
+def test_unknown_account_id_is_invalid(openapi, http, items):
+    expect_error(openapi, http, "/accounts/get",
+                 {"access_token": items(), "options": {"account_ids": ["no-such-account"]}},
+                 error_type="INVALID_INPUT", error_code="INVALID_ACCOUNT_ID")
+
+
+# --- malformed requests, on every implemented endpoint ---------------------------------------
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_missing_required_field(openapi, http, path):
+    expect_error(openapi, http, path, {}, error_type="INVALID_REQUEST", error_code="MISSING_FIELDS")
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_unknown_field(openapi, http, path):
+    expect_error(openapi, http, path, {"not_a_plaid_field": 1},
+                 error_type="INVALID_REQUEST", error_code="UNKNOWN_FIELDS")
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_body_that_is_not_json(openapi, http, path):
+    expect_error(openapi, http, path, raw=b"{not json",
+                 error_type="INVALID_REQUEST", error_code="INVALID_BODY")
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_body_that_is_not_an_object(openapi, http, path):
+    expect_error(openapi, http, path, raw=b"[]", error_type="INVALID_REQUEST", error_code="INVALID_BODY")
+
+
+WRONG_TYPE_BODIES = {
+    "/sandbox/public_token/create": {"institution_id": 7, "initial_products": ["auth"]},
+    "/sandbox/item/reset_login": {"access_token": 7},
+    "/item/public_token/exchange": {"public_token": ["x"]},
+    "/item/get": {"access_token": {"a": 1}},
+    "/item/remove": {"access_token": True},
+    "/item/webhook/update": {"access_token": 7, "webhook": WEBHOOK},
+    "/item/access_token/invalidate": {"access_token": 1.5},
+    "/accounts/get": {"access_token": 7},
+    "/accounts/balance/get": {"access_token": 7},
+    "/auth/get": {"access_token": 7},
+    "/identity/get": {"access_token": 7},
+    "/institutions/get": {"count": "ten", "offset": 0, "country_codes": ["US"]},
+    "/institutions/get_by_id": {"institution_id": FIRST_PLATYPUS, "country_codes": "US"},
+    "/institutions/search": {"query": 7, "country_codes": ["US"]},
+    "/link/token/create": link_request(client_name=7),
+    "/link/token/get": {"link_token": 7},
+    "/webhook_verification_key/get": {"key_id": 7},
+}
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_field_of_the_wrong_type(openapi, http, path):
+    expect_error(openapi, http, path, WRONG_TYPE_BODIES[path],
+                 error_type="INVALID_REQUEST", error_code="INVALID_FIELD")
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_missing_credentials(openapi, http, path):
+    expect_error(openapi, http, path, {}, credentials=False)
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_wrong_secret_for_the_client_id(openapi, http, items, path):
+    items()  # the tenant's own secret is bound to its client_id by now
+    expect_error(openapi, http, path, {"client_id": http.client_id, "secret": "not-the-secret"},
+                 credentials=False, error_type="INVALID_INPUT", error_code="INVALID_API_KEYS")
+
+
+@pytest.mark.parametrize("path", IMPLEMENTED)
+def test_non_json_content_type(openapi, http, path):
+    expect_error(openapi, http, path, raw=b"{}", content_type="text/plain",
+                 error_type="INVALID_REQUEST", error_code="INVALID_BODY")
+
+
+def test_unknown_route_uses_the_error_envelope(openapi, http):
+    status, payload = http.post("/no/such/endpoint", {})
+    check_error(openapi, "/no/such/endpoint", status, payload, expected_status=404,
+                error_type="INVALID_REQUEST", error_code="NOT_FOUND")
+
+
+@pytest.mark.parametrize("path", ["/item/get", "/institutions/get"])
+def test_wrong_method_uses_the_error_envelope(openapi, http, path):
+    status, payload = http.send("GET", path)
+    assert 400 <= status < 500, (status, payload)
+    check_error(openapi, path, status, payload, expected_status=status)
+
+
+def test_converter_admits_null_only_where_nullable(openapi):
+    """Guards the OpenAPI -> JSON Schema conversion itself (nullable, $ref, allOf, formats)."""
+    error = {"$ref": "#/components/schemas/PlaidError"}
+    good = {"error_type": "INVALID_INPUT", "error_code": "X", "error_message": "m",
+            "display_message": None, "request_id": "r", "causes": [], "status": 400,
+            "documentation_url": "https://plaid.com", "suggested_action": None}
+    assert openapi.violations(error, good) == []
+    assert openapi.violations(error, {**good, "error_message": None})  # not nullable
+    assert openapi.violations(error, {**good, "error_type": "NOT_A_TYPE"})  # enum via $ref
+    assert openapi.violations(error, {k: v for k, v in good.items() if k != "error_code"})  # required
+    balance = {"$ref": "#/components/schemas/AccountBalance"}
+    assert openapi.violations(balance, {"available": None, "current": 1.0, "limit": None,
+                                        "iso_currency_code": "USD", "unofficial_currency_code": None}) == []
+    assert openapi.violations(balance, {"available": None, "current": 1.0, "limit": None,
+                                        "iso_currency_code": "USD", "unofficial_currency_code": None,
+                                        "last_updated_datetime": "yesterday"})  # date-time format
