@@ -13,8 +13,10 @@ pub fn init(default_filter: &str) -> Option<WorkerGuard> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
-        // Never drop a line under load; back-pressure instead.
+        // Never drop a line under load; back-pressure instead. The default queue (128k lines)
+        // is preallocated and would more than double the idle memory.
         .lossy(false)
+        .buffered_lines_limit(4096)
         .finish(BufWriter::new(std::io::stderr()));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
