@@ -33,6 +33,7 @@ ENDPOINTS = [
     "/link/token/create",
     "/link/token/get",
     "/webhook_verification_key/get",
+    "/sandbox/item/fire_webhook",
 ]
 
 root = Path(__file__).resolve().parent.parent

@@ -508,6 +508,18 @@ pub struct SandboxItemResetLoginResponse {
     pub reset_login: bool,
 }
 
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct SandboxItemFireWebhookRequest {
+    pub access_token: String,
+    pub webhook_type: Option<String>,
+    pub webhook_code: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SandboxItemFireWebhookResponse {
+    pub webhook_fired: bool,
+}
+
 // ---------------------------------------------------------------------------------------------
 // Link tokens
 

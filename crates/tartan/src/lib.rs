@@ -10,6 +10,7 @@ pub mod startup;
 pub mod store;
 pub mod surface;
 pub mod telemetry;
+pub mod webhooks;
 pub mod world;
 
 pub use startup::{Application, Config};

@@ -3,12 +3,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::surface::{self, AppState};
-use crate::world::{KeyPolicy, World};
+use crate::webhooks::{WebhookPolicy, dispatch};
+use crate::world::{KeyPolicy, World, events};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -16,12 +18,29 @@ pub struct Config {
     /// `None` keeps state only in memory (`--ephemeral`).
     pub data_dir: Option<PathBuf>,
     pub keys: KeyPolicy,
+    pub webhook_policy: WebhookPolicy,
+    /// How long a webhook receiver has to answer (Plaid: 10 s).
+    pub webhook_timeout: Duration,
+}
+
+impl Config {
+    /// Defaults for tests: port 0 on loopback, memory only, any keys.
+    pub fn ephemeral() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: None,
+            keys: KeyPolicy::Open,
+            webhook_policy: WebhookPolicy::Local,
+            webhook_timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     pub world: Arc<World>,
+    webhook_timeout: Duration,
 }
 
 impl Application {
@@ -31,7 +50,7 @@ impl Application {
             Some(dir) => Box::new(SqliteStore::open(dir)?),
             None => Box::new(MemoryStore),
         };
-        let world = Arc::new(World::open(store, config.keys)?);
+        let world = Arc::new(World::open(store, config.keys, config.webhook_policy)?);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
@@ -42,6 +61,7 @@ impl Application {
             listener,
             router,
             world,
+            webhook_timeout: config.webhook_timeout,
         })
     }
 
@@ -49,15 +69,47 @@ impl Application {
         Ok(self.listener.local_addr()?)
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves until `shutdown` resolves, then finishes in-flight requests. Webhooks are
+    /// delivered and clocks that run in real time have their due events run meanwhile.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(self.listener, self.router)
+        let dispatcher = tokio::spawn(dispatch::run(self.world.clone(), self.webhook_timeout));
+        let ticker = tokio::spawn(tick(self.world.clone()));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        dispatcher.abort();
+        ticker.abort();
+        served?;
         Ok(())
+    }
+}
+
+/// Runs what falls due on clocks that are not frozen, as (virtual) time passes.
+async fn tick(world: Arc<World>) {
+    let mut interval = tokio::time::interval(Duration::from_millis(250));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        interval.tick().await;
+        let due: Vec<(String, i64)> = world.read(|s| {
+            s.tenants
+                .values()
+                .filter(|t| t.clock.frozen_at_ms.is_none())
+                .filter_map(|t| {
+                    let now = t.clock.now_ms();
+                    events::next_due(s, &t.client_id)
+                        .filter(|due| *due <= now)
+                        .map(|_| (t.client_id.clone(), now))
+                })
+                .collect()
+        });
+        for (client_id, now) in due {
+            if let Err(e) = world.run_until(&client_id, now, None) {
+                tracing::error!(client_id, error = %e, "due events could not run");
+            }
+        }
     }
 }
 

@@ -10,7 +10,8 @@ use tartan_types::{ErrorCode, PlaidError};
 
 use super::{account_wire, cached_accounts, item_wire};
 use crate::surface::{AppState, Ctx, plaid};
-use crate::world::clock;
+use crate::world::events::contact_bank;
+use crate::world::{Record, clock};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,25 +73,37 @@ pub fn balance_get(
         None => None,
     };
     let ids = options.account_ids;
-    ctx.world
-        .update_item(&ctx.client_id, &req.access_token, |item, now| {
-            item.ensure_healthy()?;
-            item.select_accounts(ids.as_deref())?;
-            if min_updated.is_some_and(|min| min > now) {
-                return Err(PlaidError::new(
-                    ErrorCode::LAST_UPDATED_DATETIME_OUT_OF_RANGE,
-                ));
-            }
+    ctx.world.write(|state, changes| {
+        let now = state.now_ms(&ctx.client_id);
+        let mut item = state
+            .item_for_token(&ctx.client_id, &req.access_token)?
+            .clone();
+        item.ensure_healthy()?;
+        item.select_accounts(ids.as_deref())?;
+        if min_updated.is_some_and(|min| min > now) {
+            return Err(PlaidError::new(
+                ErrorCode::LAST_UPDATED_DATETIME_OUT_OF_RANGE,
+            ));
+        }
+        // A real-time balance contacts the bank: outages fail it, and soon after creation
+        // some banks ask the user to log in again (seed 000).
+        let bank = state.tenant(&ctx.client_id)?.bank(item.institution());
+        let contacted = contact_bank(state, changes, &bank, &mut item, now);
+        let response = contacted.map(|()| {
             item.refresh_cache(now);
             let as_of = clock::wire(now);
             let accounts = item
-                .select_accounts(ids.as_deref())?
+                .select_accounts(ids.as_deref())
+                .unwrap_or_default()
                 .into_iter()
-                .map(|a| account_wire(item, a, &a.cached, &as_of))
+                .map(|a| account_wire(&item, a, &a.cached, &as_of))
                 .collect();
-            Ok(AccountsGetResponse {
+            AccountsGetResponse {
                 accounts,
-                item: item_wire(item, false),
-            })
-        })
+                item: item_wire(&item, false),
+            }
+        });
+        changes.push(Record::Item(Box::new(item)));
+        Ok(response)
+    })?
 }

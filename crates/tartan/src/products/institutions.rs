@@ -38,9 +38,23 @@ fn has_products(inst: &InstitutionDef, products: Option<&[Product]>) -> bool {
     products.is_none_or(|ps| ps.iter().all(|p| inst.supports(*p)))
 }
 
-fn render(ctx: &Ctx<'_>, insts: &[&InstitutionDef], view: InstitutionView) -> Vec<Institution> {
-    let now = clock::wire(ctx.now_ms());
-    insts.iter().map(|i| i.to_wire(view, &now)).collect()
+/// The institutions as this tenant sees them (incidents change their health).
+fn render(
+    ctx: &Ctx<'_>,
+    insts: &[&'static InstitutionDef],
+    view: InstitutionView,
+) -> Vec<Institution> {
+    ctx.world.read(|s| {
+        let now = clock::wire(s.now_ms(&ctx.client_id));
+        let tenant = s.tenants.get(&ctx.client_id);
+        insts
+            .iter()
+            .map(|i| {
+                let health = tenant.map_or(i.health, |t| t.bank(i).health);
+                i.to_wire(view, health, &now)
+            })
+            .collect()
+    })
 }
 
 pub fn institutions_get(
@@ -58,7 +72,7 @@ pub fn institutions_get(
     }
     require_countries(&req.country_codes)?;
     let options = req.options.unwrap_or_default();
-    let matching: Vec<&InstitutionDef> = INSTITUTIONS
+    let matching: Vec<&'static InstitutionDef> = INSTITUTIONS
         .iter()
         .filter(|i| in_countries(i, &req.country_codes))
         .filter(|i| has_products(i, options.products.as_deref()))
@@ -119,7 +133,7 @@ pub fn search(
     }
     let options = req.options.unwrap_or_default();
     let words: Vec<&str> = query.split_whitespace().collect();
-    let matching: Vec<&InstitutionDef> = INSTITUTIONS
+    let matching: Vec<&'static InstitutionDef> = INSTITUTIONS
         .iter()
         .filter(|i| in_countries(i, &req.country_codes))
         .filter(|i| has_products(i, req.products.as_deref()))

@@ -4,14 +4,17 @@ use axum::Router;
 use tartan_types::PlaidError;
 use tartan_types::wire::{
     AccessTokenRequest, Empty, ItemAccessTokenInvalidateResponse, ItemGetResponse,
-    ItemRemoveRequest, ItemResponse, ItemStatus, ItemWebhookUpdateRequest, ProductUpdateStatus,
-    PublicTokenExchangeRequest, PublicTokenExchangeResponse,
+    ItemRemoveRequest, ItemResponse, ItemStatus, ItemWebhookUpdateRequest, LastWebhook,
+    ProductUpdateStatus, PublicTokenExchangeRequest, PublicTokenExchangeResponse,
 };
 
-use super::{item_wire, validate_url};
+use serde_json::json;
+
+use super::item_wire;
 use crate::surface::{AppState, Ctx, plaid};
-use crate::world::clock;
+use crate::webhooks;
 use crate::world::items::UpdateStatus;
+use crate::world::{Record, clock};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,7 +45,10 @@ pub fn item_get(ctx: &Ctx<'_>, req: AccessTokenRequest) -> Result<ItemGetRespons
             status: Some(ItemStatus {
                 investments: status_wire(item.investments.as_ref()),
                 transactions: status_wire(item.transactions.as_ref()),
-                last_webhook: None,
+                last_webhook: item.last_webhook.as_ref().map(|w| LastWebhook {
+                    sent_at: Some(clock::wire(w.sent_at_ms)),
+                    code_sent: w.code_sent.clone(),
+                }),
             }),
         })
     })
@@ -66,14 +72,27 @@ pub fn webhook_update(
     req: ItemWebhookUpdateRequest,
 ) -> Result<ItemResponse, PlaidError> {
     if let Some(url) = &req.webhook {
-        validate_url("webhook", url)?;
+        ctx.world.webhook_policy.check("webhook", url)?;
     }
-    ctx.world
-        .update_item(&ctx.client_id, &req.access_token, |item, _| {
-            item.webhook = req.webhook.clone();
-            Ok(item_wire(item, false))
-        })
-        .map(|item| ItemResponse { item })
+    ctx.world.write(|state, changes| {
+        let now = state.now_ms(&ctx.client_id);
+        let mut item = state
+            .item_for_token(&ctx.client_id, &req.access_token)?
+            .clone();
+        item.webhook = req.webhook.clone();
+        // Plaid acknowledges at the new URL.
+        if let Some(url) = &req.webhook {
+            let payload = webhooks::item_payload(
+                "WEBHOOK_UPDATE_ACKNOWLEDGED",
+                &item,
+                json!({"new_webhook_url": url, "error": null}),
+            );
+            webhooks::enqueue_to(state, changes, &mut item, url, now, payload);
+        }
+        let wire = item_wire(&item, false);
+        changes.push(Record::Item(Box::new(item)));
+        Ok(ItemResponse { item: wire })
+    })
 }
 
 pub fn access_token_invalidate(

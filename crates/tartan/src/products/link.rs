@@ -214,13 +214,11 @@ pub fn token_create(
         }
         _ => {}
     }
-    for (field, value) in [
-        ("webhook", &req.webhook),
-        ("redirect_uri", &req.redirect_uri),
-    ] {
-        if let Some(url) = value {
-            validate_url(field, url)?;
-        }
+    if let Some(url) = &req.webhook {
+        ctx.world.webhook_policy.check("webhook", url)?;
+    }
+    if let Some(url) = &req.redirect_uri {
+        validate_url("redirect_uri", url)?;
     }
     if let Some(uri) = &req.redirect_uri
         && (uri.contains('?') || uri.contains('#'))

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod fire_webhook;
 pub mod identity;
 pub mod institutions;
 pub mod items;
@@ -87,7 +88,7 @@ pub fn item_wire(item: &Item, with_consent: bool) -> wire::Item {
         billed_products: item.billed_products.clone(),
         products: item.products.clone(),
         consented_products: item.consented_products.clone(),
-        consent_expiration_time: None,
+        consent_expiration_time: item.consent_expires_ms.map(clock::wire),
         update_type: "background".into(),
         created_at: with_consent.then(|| clock::wire(item.created_at_ms)),
         consented_use_cases: with_consent.then(Vec::new),

@@ -7,7 +7,6 @@ use tartan_types::wire::{
 };
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::validate_url;
 use crate::surface::{AppState, Ctx, plaid};
 use crate::world::institutions;
 use crate::world::items::NewItem;
@@ -16,6 +15,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/sandbox/public_token/create", plaid(public_token_create))
         .route("/sandbox/item/reset_login", plaid(reset_login))
+        .route(
+            "/sandbox/item/fire_webhook",
+            plaid(super::fire_webhook::fire_webhook),
+        )
 }
 
 /// Makes an Item at a Sandbox institution without Link, as `user_good` unless overridden.
@@ -33,7 +36,7 @@ pub fn public_token_create(
     }
     let options = req.options.unwrap_or_default();
     if let Some(url) = &options.webhook {
-        validate_url("options.webhook", url)?;
+        ctx.world.webhook_policy.check("options.webhook", url)?;
     }
     let public_token = ctx.world.create_item(
         &ctx.client_id,

@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{Extension, Request, State};
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Extension, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -80,17 +80,64 @@ where
     )
 }
 
-/// Mounts a control-plane reader: GET, credentials from the headers, no body.
-pub fn control_get<Resp>(handler: Handler<(), Resp>) -> MethodRouter<AppState>
+/// Mounts a control-plane reader: GET, credentials from the headers, filters in the query.
+pub fn control_get<Q, Resp>(handler: Handler<Q, Resp>) -> MethodRouter<AppState>
 where
+    Q: DeserializeOwned + Send + 'static,
     Resp: Serialize + Send + 'static,
 {
     get(
         move |State(app): State<AppState>,
               Extension(rid): Extension<RequestId>,
-              headers: HeaderMap| async move {
-            let result = authenticate(&app.world, &headers, &mut Default::default())
-                .and_then(|client_id| handler(&ctx(&app, client_id, &rid), ()));
+              headers: HeaderMap,
+              query: Result<Query<Q>, QueryRejection>| async move {
+            let result =
+                authenticate(&app.world, &headers, &mut Default::default()).and_then(|client_id| {
+                    let Query(q) = query.map_err(|e| {
+                        PlaidError::new(ErrorCode::INVALID_FIELD)
+                            .with_message(format!("the query string is invalid: {}", e.body_text()))
+                    })?;
+                    handler(&ctx(&app, client_id, &rid), q)
+                });
+            respond(result, &rid)
+        },
+    )
+}
+
+/// An owned request context, for handlers that wait.
+pub struct OwnedCtx {
+    pub world: Arc<World>,
+    pub client_id: String,
+}
+
+/// Like [`plaid`], for a handler that needs to wait (it runs as a future).
+pub fn plaid_async<Req, Resp, F, Fut>(handler: F) -> MethodRouter<AppState>
+where
+    Req: DeserializeOwned + Send + 'static,
+    Resp: Serialize + Send + 'static,
+    F: Fn(OwnedCtx, Req) -> Fut + Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Resp, PlaidError>> + Send + 'static,
+{
+    post(
+        move |State(app): State<AppState>,
+              Extension(rid): Extension<RequestId>,
+              uri: Uri,
+              headers: HeaderMap,
+              body: Bytes| async move {
+            let decoded = decode::json_object(&headers, &body).and_then(|mut body| {
+                let client_id = authenticate(&app.world, &headers, &mut body)?;
+                Ok((client_id, decode::request::<Req>(uri.path(), body)?))
+            });
+            let result = match decoded {
+                Ok((client_id, req)) => {
+                    let ctx = OwnedCtx {
+                        world: app.world.clone(),
+                        client_id,
+                    };
+                    handler(ctx, req).await
+                }
+                Err(e) => Err(e),
+            };
             respond(result, &rid)
         },
     )

@@ -178,6 +178,48 @@ pub static USER_GOOD: &[AccountTemplate] = &[
     ),
 ];
 
+/// Accounts the bank may open for the user after the Item was linked (NEW_ACCOUNTS_AVAILABLE).
+pub static LATER: &[AccountTemplate] = &[
+    acct(
+        "Plaid Premier Checking",
+        Some("Plaid Premier 0.5% Interest Checking"),
+        Depository,
+        "checking",
+        "1212",
+        (Some(500.0), 500.0, None),
+        Drift::Checking,
+    ),
+    acct(
+        "Plaid High Yield Saving",
+        Some("Plaid Gold 4.0% Interest Saving"),
+        Depository,
+        "savings",
+        "3434",
+        (Some(2500.0), 2500.0, None),
+        Drift::Saving,
+    ),
+    acct(
+        "Plaid Rewards Card",
+        Some("Plaid Rewards 19.9% APR Credit Card"),
+        Credit,
+        "credit card",
+        "5656",
+        (None, 0.0, Some(5000.0)),
+        Drift::Card,
+    ),
+];
+
+/// Template indices of [`LATER`], in the order the bank opens them.
+pub const NEW_ACCOUNTS: &[usize] = &[12, 13, 14];
+
+/// The template with index `i`: `USER_GOOD` first, then `LATER`.
+pub fn template(i: usize) -> &'static AccountTemplate {
+    USER_GOOD
+        .get(i)
+        .or_else(|| LATER.get(i.saturating_sub(USER_GOOD.len())))
+        .unwrap_or(&USER_GOOD[0])
+}
+
 /// A balance as the bank reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Balance {
@@ -357,6 +399,15 @@ mod tests {
         // available keeps the same gap to current as the template
         let gap = b3.current.unwrap_or_default() - b3.available.unwrap_or_default();
         assert!((gap - 10.0).abs() < 0.011);
+    }
+
+    #[test]
+    fn templates_are_indexed_across_both_lists() {
+        assert_eq!(NEW_ACCOUNTS.len(), LATER.len());
+        for (n, &i) in NEW_ACCOUNTS.iter().enumerate() {
+            assert_eq!(template(i).mask, LATER[n].mask);
+        }
+        assert_eq!(template(0).mask, "0000");
     }
 
     #[test]

@@ -15,7 +15,9 @@ pub struct TenantClock {
     pub frozen_at_ms: Option<i64>,
 }
 
-/// The system time, in unix milliseconds. The only read of the wall clock in Tartan.
+/// The system time, in unix milliseconds. The only read of the wall clock in Tartan: tenant
+/// clocks build on it, and webhook signatures use it directly for `iat`, because receivers
+/// compare `iat` with their own wall clock.
 pub fn system_now_ms() -> i64 {
     let now = OffsetDateTime::now_utc();
     (now.unix_timestamp_nanos() / 1_000_000) as i64

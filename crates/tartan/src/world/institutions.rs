@@ -8,10 +8,24 @@ use tartan_types::wire::{
     ProductStatus, ProductStatusBreakdown,
 };
 
+use serde::{Deserialize, Serialize};
+
+use super::clock::{HOUR_MS, MINUTE_MS};
 use super::logos;
 
+/// How likely a call that contacts the bank soon after the Item was created is to break its
+/// login (seed 000: real-time balance or an added product right after linking).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LoginRisk {
+    /// 0.0 (never) to 1.0 (always).
+    pub probability: f64,
+    /// For how long after the Item's creation (ms).
+    pub window_ms: i64,
+}
+
 /// Institution health as Plaid's status tool reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Health {
     Healthy,
     Degraded,
@@ -63,6 +77,11 @@ pub struct InstitutionDef {
     pub region: Region,
     /// Whether new Items can be made here at all.
     pub supported: bool,
+    /// Background update cadence for Items with Transactions, Investments or Liabilities.
+    pub refresh_interval_ms: i64,
+    pub login_risk: Option<LoginRisk>,
+    /// OAuth consent lifetime, for institutions whose consent expires.
+    pub consent_days: Option<i64>,
 }
 
 impl InstitutionDef {
@@ -79,9 +98,10 @@ impl InstitutionDef {
         self.products.contains(&product)
     }
 
-    /// The institution as `/institutions/*` shows it, with the optional blocks asked for.
-    pub fn to_wire(&self, view: InstitutionView, now_wire: &str) -> Institution {
-        let status = view.status.then(|| self.status(now_wire));
+    /// The institution as `/institutions/*` shows it, with the optional blocks asked for, in
+    /// the health the tenant sees it in.
+    pub fn to_wire(&self, view: InstitutionView, health: Health, now_wire: &str) -> Institution {
+        let status = view.status.then(|| self.status(health, now_wire));
         Institution {
             institution_id: self.id.to_owned(),
             name: self.name.to_owned(),
@@ -113,8 +133,8 @@ impl InstitutionDef {
         }
     }
 
-    fn status(&self, now_wire: &str) -> InstitutionStatus {
-        let (success, error_plaid, error_institution) = self.health.breakdown();
+    fn status(&self, h: Health, now_wire: &str) -> InstitutionStatus {
+        let (success, error_plaid, error_institution) = h.breakdown();
         let product = |health: Health| ProductStatus {
             status: health.as_str().to_owned(),
             last_status_change: now_wire.to_owned(),
@@ -132,7 +152,6 @@ impl InstitutionDef {
                 ),
             },
         };
-        let h = self.health;
         InstitutionStatus {
             item_logins: product(h),
             transactions_updates: product(h),
@@ -241,8 +260,23 @@ const fn us(
         health,
         region: Region::Us,
         supported: true,
+        refresh_interval_ms: 6 * HOUR_MS,
+        login_risk: None,
+        consent_days: None,
     }
 }
+
+/// Tartan Bank breaks the login of every Item contacted in its first 15 minutes.
+const ALWAYS_FRAGILE: Option<LoginRisk> = Some(LoginRisk {
+    probability: 1.0,
+    window_ms: 15 * MINUTE_MS,
+});
+
+/// Tattersall breaks it half of the time in the first 10 minutes.
+const SOMETIMES_FRAGILE: Option<LoginRisk> = Some(LoginRisk {
+    probability: 0.5,
+    window_ms: 10 * MINUTE_MS,
+});
 
 /// Every institution Tartan simulates.
 pub static INSTITUTIONS: &[InstitutionDef] = &[
@@ -266,26 +300,34 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
         &["011401533"],
         Health::Healthy,
     ),
-    us(
-        "ins_109510",
-        "Tattersall Federal Credit Union",
-        FULL_US,
-        "https://www.tattersallfcu.com",
-        "#2e7d32",
-        logos::TATTERSALL,
-        &["021200339"],
-        Health::Healthy,
-    ),
-    us(
-        "ins_109511",
-        "Tartan Bank",
-        FULL_US,
-        "https://www.tartanbank.com",
-        "#8e1b3a",
-        logos::TARTAN,
-        &["011000138"],
-        Health::Healthy,
-    ),
+    InstitutionDef {
+        login_risk: SOMETIMES_FRAGILE,
+        refresh_interval_ms: 8 * HOUR_MS,
+        ..us(
+            "ins_109510",
+            "Tattersall Federal Credit Union",
+            FULL_US,
+            "https://www.tattersallfcu.com",
+            "#2e7d32",
+            logos::TATTERSALL,
+            &["021200339"],
+            Health::Healthy,
+        )
+    },
+    InstitutionDef {
+        login_risk: ALWAYS_FRAGILE,
+        refresh_interval_ms: 12 * HOUR_MS,
+        ..us(
+            "ins_109511",
+            "Tartan Bank",
+            FULL_US,
+            "https://www.tartanbank.com",
+            "#8e1b3a",
+            logos::TARTAN,
+            &["011000138"],
+            Health::Healthy,
+        )
+    },
     us(
         "ins_109512",
         "Houndstooth Bank",
@@ -308,6 +350,7 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
     ),
     InstitutionDef {
         oauth: true,
+        consent_days: Some(90),
         ..us(
             "ins_127287",
             "Platypus OAuth Bank",
@@ -321,6 +364,7 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
     },
     InstitutionDef {
         oauth: true,
+        consent_days: Some(90),
         ..us(
             "ins_132241",
             "First Platypus OAuth App2App Bank",
@@ -396,6 +440,9 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
         health: Health::Healthy,
         region: Region::Canada,
         supported: true,
+        refresh_interval_ms: 6 * HOUR_MS,
+        login_risk: None,
+        consent_days: None,
     },
     InstitutionDef {
         id: "ins_117650",
@@ -410,6 +457,9 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
         health: Health::Healthy,
         region: Region::Europe,
         supported: true,
+        refresh_interval_ms: 6 * HOUR_MS,
+        login_risk: None,
+        consent_days: Some(180),
     },
     InstitutionDef {
         id: "ins_116834",
@@ -424,6 +474,9 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
         health: Health::Healthy,
         region: Region::Europe,
         supported: true,
+        refresh_interval_ms: 6 * HOUR_MS,
+        login_risk: None,
+        consent_days: Some(180),
     },
 ];
 

@@ -9,9 +9,12 @@ use super::clock::{DAY_MS, MINUTE_MS};
 use super::ids::{self, TokenKind};
 use super::institutions::{self, InstitutionDef};
 use super::{Record, State, World};
+use crate::webhooks;
 
 /// A public token lives 30 minutes and can be exchanged once.
 pub const PUBLIC_TOKEN_LIFETIME_MS: i64 = 30 * MINUTE_MS;
+/// Items without a regularly updating product refresh about every 30 days.
+pub const AUTH_ONLY_REFRESH_MS: i64 = 30 * DAY_MS;
 
 /// An account as Plaid last saw it: the cached copy of the bank's truth.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,7 +28,7 @@ pub struct AccountState {
 
 impl AccountState {
     pub fn template(&self) -> &'static AccountTemplate {
-        &bank::USER_GOOD[self.template.min(bank::USER_GOOD.len() - 1)]
+        bank::template(self.template)
     }
 }
 
@@ -65,9 +68,62 @@ pub struct Item {
     pub investments: Option<UpdateStatus>,
     pub error: Option<ItemErrorState>,
     pub removed_at_ms: Option<i64>,
+    /// When Plaid next updates the Item in the background.
+    #[serde(default)]
+    pub next_refresh_ms: Option<i64>,
+    /// When the Sandbox's 30-day login expiry puts the Item into ITEM_LOGIN_REQUIRED.
+    #[serde(default)]
+    pub login_expires_ms: Option<i64>,
+    /// OAuth consent expiry (`consent_expiration_time`).
+    #[serde(default)]
+    pub consent_expires_ms: Option<i64>,
+    #[serde(default)]
+    pub pending_expiration_sent: bool,
+    /// Times Tartan contacted the bank for this Item (drives seeded failures).
+    #[serde(default)]
+    pub contacts: u64,
+    /// Accounts the bank opened since the Item was linked; not shared until the user adds them.
+    #[serde(default)]
+    pub new_accounts: Vec<AccountState>,
+    #[serde(default)]
+    pub last_webhook: Option<LastWebhookState>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LastWebhookState {
+    pub sent_at_ms: i64,
+    pub code_sent: String,
 }
 
 impl Item {
+    /// Whether a product Plaid updates regularly (Transactions, Investments, Liabilities) is on
+    /// the Item; without one, Plaid refreshes only about every 30 days (seed 001).
+    pub fn updates_regularly(&self) -> bool {
+        self.products.iter().any(|p| {
+            matches!(
+                p,
+                Product::Transactions | Product::Investments | Product::Liabilities
+            )
+        })
+    }
+
+    /// The interval between background updates, given the institution's cadence.
+    pub fn refresh_interval_ms(&self, bank_interval_ms: i64) -> i64 {
+        if self.updates_regularly() {
+            bank_interval_ms
+        } else {
+            AUTH_ONLY_REFRESH_MS
+        }
+    }
+
+    /// Puts the Item into an error state.
+    pub fn fail(&mut self, code: ErrorCode, now_ms: i64) {
+        self.error = Some(ItemErrorState {
+            code: code.as_str().to_owned(),
+            since_ms: now_ms,
+        });
+    }
+
     pub fn institution(&self) -> &'static InstitutionDef {
         institutions::find(&self.institution_id).unwrap_or(&institutions::INSTITUTIONS[0])
     }
@@ -297,6 +353,11 @@ impl World {
         check_credentials(new.username, new.password)?;
         self.write(|state, changes| {
             let now = state.now_ms(client_id);
+            let tenant = state.tenant(client_id)?;
+            let bank = tenant.bank(inst);
+            if let Some(code) = bank.outage {
+                return Err(PlaidError::new(code));
+            }
             let mut item = Item {
                 item_id: ids::object_id(),
                 client_id: client_id.to_owned(),
@@ -313,10 +374,21 @@ impl World {
                 investments: None,
                 error: None,
                 removed_at_ms: None,
+                next_refresh_ms: None,
+                login_expires_ms: None,
+                consent_expires_ms: None,
+                pending_expiration_sent: false,
+                contacts: 0,
+                new_accounts: Vec::new(),
+                last_webhook: None,
             };
             for p in new.products {
                 item.add_product(*p);
             }
+            item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
+            let expiry_days = tenant.settings.item_login_expiry_days;
+            item.login_expires_ms = (expiry_days > 0).then(|| now + expiry_days * DAY_MS);
+            item.consent_expires_ms = bank.consent_days.map(|d| now + d * DAY_MS);
             item.accounts = bank::USER_GOOD
                 .iter()
                 .enumerate()
@@ -345,7 +417,7 @@ impl World {
                 exchanged: false,
             };
             let token = public.token.clone();
-            changes.push(Record::Item(item));
+            changes.push(Record::Item(Box::new(item)));
             changes.push(Record::PublicToken(public));
             Ok(token)
         })
@@ -422,18 +494,21 @@ impl World {
             let now = state.now_ms(client_id);
             let mut item = state.item_for_token(client_id, access_token)?.clone();
             let result = f(&mut item, now)?;
-            changes.push(Record::Item(item));
+            changes.push(Record::Item(Box::new(item)));
             Ok(result)
         })
     }
 
-    /// Puts the Item into ITEM_LOGIN_REQUIRED (`/sandbox/item/reset_login`).
+    /// Puts the Item into ITEM_LOGIN_REQUIRED (`/sandbox/item/reset_login`) and announces it.
     pub fn reset_login(&self, client_id: &str, access_token: &str) -> Result<(), PlaidError> {
-        self.update_item(client_id, access_token, |item, now| {
-            item.error = Some(ItemErrorState {
-                code: ErrorCode::ITEM_LOGIN_REQUIRED.as_str().to_owned(),
-                since_ms: now,
-            });
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
+            if let Some(payload) = webhooks::item_error(&item) {
+                webhooks::enqueue(state, changes, &mut item, now, payload);
+            }
+            changes.push(Record::Item(Box::new(item)));
             Ok(())
         })
     }
@@ -453,7 +528,9 @@ impl World {
         if !needs {
             return Ok(());
         }
-        self.update_item(client_id, access_token, |item, _| {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
             if !item.institution().supports(product) {
                 return Err(
                     PlaidError::new(ErrorCode::PRODUCTS_NOT_SUPPORTED).with_message(format!(
@@ -462,9 +539,15 @@ impl World {
                     )),
                 );
             }
-            item.add_product(product);
-            Ok(())
-        })
+            // Adding a product contacts the bank, which may ask the user to log in again.
+            let bank = state.tenant(client_id)?.bank(item.institution());
+            let contacted = super::events::contact_bank(state, changes, &bank, &mut item, now);
+            if contacted.is_ok() {
+                item.add_product(product);
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(contacted)
+        })?
     }
 
     /// Removes the Item: its token answers ITEM_NOT_FOUND from now on.
@@ -481,7 +564,7 @@ impl World {
                     }));
                 }
             }
-            changes.push(Record::Item(item));
+            changes.push(Record::Item(Box::new(item)));
             Ok(())
         })
     }

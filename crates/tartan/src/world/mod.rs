@@ -7,6 +7,7 @@
 
 pub mod bank;
 pub mod clock;
+pub mod events;
 pub mod ids;
 pub mod institutions;
 pub mod items;
@@ -14,13 +15,15 @@ mod logos;
 pub mod tenants;
 pub mod views;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use tartan_types::{ErrorCode, PlaidError};
 
 use crate::store::Store;
+use crate::webhooks::{Delivery, DeliveryState, WebhookPolicy};
+pub use events::{Action, Target, Trigger, TriggerState};
 pub use items::{AccessToken, Item, LinkToken, PublicToken, TokenStatus};
 pub use tenants::{KeyPolicy, Tenant};
 
@@ -29,10 +32,12 @@ pub use tenants::{KeyPolicy, Tenant};
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum Record {
     Tenant(Tenant),
-    Item(Item),
+    Item(Box<Item>),
     AccessToken(AccessToken),
     PublicToken(PublicToken),
     LinkToken(Box<LinkToken>),
+    Delivery(Box<Delivery>),
+    Trigger(Box<Trigger>),
 }
 
 impl Record {
@@ -43,16 +48,20 @@ impl Record {
             Self::AccessToken(_) => "access_token",
             Self::PublicToken(_) => "public_token",
             Self::LinkToken(_) => "link_token",
+            Self::Delivery(_) => "delivery",
+            Self::Trigger(_) => "trigger",
         }
     }
 
-    pub fn key(&self) -> &str {
+    pub fn key(&self) -> String {
         match self {
-            Self::Tenant(t) => &t.client_id,
-            Self::Item(i) => &i.item_id,
-            Self::AccessToken(t) => &t.token,
-            Self::PublicToken(t) => &t.token,
-            Self::LinkToken(t) => &t.token,
+            Self::Tenant(t) => t.client_id.clone(),
+            Self::Item(i) => i.item_id.clone(),
+            Self::AccessToken(t) => t.token.clone(),
+            Self::PublicToken(t) => t.token.clone(),
+            Self::LinkToken(t) => t.token.clone(),
+            Self::Delivery(d) => d.key(),
+            Self::Trigger(t) => t.id.clone(),
         }
     }
 }
@@ -67,7 +76,18 @@ pub struct State {
     pub link_tokens: HashMap<String, LinkToken>,
     /// Rendered read-only views of Items, dropped whenever the Item is written.
     pub views: views::Views,
+    /// Recent webhook deliveries by `seq` (every pending one, and the newest finished ones).
+    pub deliveries: BTreeMap<u64, Delivery>,
+    /// `seq` of the deliveries still to be attempted.
+    pub pending: BTreeSet<u64>,
+    pub delivery_seq: u64,
+    /// Last change to any delivery (for followers of the log).
+    pub log_seq: u64,
+    pub triggers: BTreeMap<String, Trigger>,
 }
+
+/// Finished deliveries kept in memory for `/tartan/webhooks`; the store keeps them all.
+const RECENT_DELIVERIES: usize = 20_000;
 
 impl State {
     fn apply(&mut self, record: Record) {
@@ -77,7 +97,7 @@ impl State {
             }
             Record::Item(i) => {
                 self.views.invalidate(&i.item_id);
-                self.items.insert(i.item_id.clone(), i);
+                self.items.insert(i.item_id.clone(), *i);
             }
             Record::AccessToken(t) => {
                 self.access_tokens.insert(t.token.clone(), t);
@@ -87,6 +107,30 @@ impl State {
             }
             Record::LinkToken(t) => {
                 self.link_tokens.insert(t.token.clone(), *t);
+            }
+            Record::Delivery(d) => {
+                self.delivery_seq = self.delivery_seq.max(d.seq);
+                self.log_seq = self.log_seq.max(d.log_seq);
+                if d.state == DeliveryState::Pending {
+                    self.pending.insert(d.seq);
+                } else {
+                    self.pending.remove(&d.seq);
+                }
+                self.deliveries.insert(d.seq, *d);
+                while self.deliveries.len() > RECENT_DELIVERIES {
+                    let Some(oldest) = self
+                        .deliveries
+                        .keys()
+                        .find(|seq| !self.pending.contains(seq))
+                        .copied()
+                    else {
+                        break;
+                    };
+                    self.deliveries.remove(&oldest);
+                }
+            }
+            Record::Trigger(t) => {
+                self.triggers.insert(t.id.clone(), *t);
             }
         }
     }
@@ -112,11 +156,18 @@ pub struct World {
     state: RwLock<State>,
     store: Box<dyn Store>,
     pub policy: KeyPolicy,
+    pub webhook_policy: WebhookPolicy,
+    /// Woken when deliveries are queued or a clock moves, so the dispatcher looks again.
+    pub wake_dispatcher: tokio::sync::Notify,
 }
 
 impl World {
     /// Loads everything the store holds.
-    pub fn open(store: Box<dyn Store>, policy: KeyPolicy) -> anyhow::Result<Self> {
+    pub fn open(
+        store: Box<dyn Store>,
+        policy: KeyPolicy,
+        webhook_policy: WebhookPolicy,
+    ) -> anyhow::Result<Self> {
         let mut state = State::default();
         for record in store.load()? {
             state.apply(record);
@@ -125,6 +176,8 @@ impl World {
             state: RwLock::new(state),
             store,
             policy,
+            webhook_policy,
+            wake_dispatcher: tokio::sync::Notify::new(),
         })
     }
 
@@ -147,8 +200,14 @@ impl World {
                 PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
                     .with_message("the change could not be saved; nothing was changed")
             })?;
+            let wake = changes
+                .iter()
+                .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
             for record in changes {
                 state.apply(record);
+            }
+            if wake {
+                self.wake_dispatcher.notify_one();
             }
         }
         Ok(result)

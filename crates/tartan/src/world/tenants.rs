@@ -1,6 +1,6 @@
 //! Tenants: one per client_id, each with its own secret, clock and webhook signing key.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use base64::Engine;
@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tartan_types::{ErrorCode, PlaidError};
 
 use super::clock::TenantClock;
+use super::institutions::{Health, InstitutionDef, LoginRisk};
 use super::{Record, World};
 
 /// Who may open a tenant.
@@ -94,6 +95,72 @@ pub struct Tenant {
     pub created_at_ms: i64,
     pub clock: TenantClock,
     pub webhook_key: WebhookKey,
+    #[serde(default)]
+    pub settings: TenantSettings,
+}
+
+/// How the tenant's simulated world behaves, set through the control plane.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TenantSettings {
+    /// Sandbox Items fall into ITEM_LOGIN_REQUIRED this many days after creation (0: never).
+    pub item_login_expiry_days: i64,
+    /// Per-institution changes to the defaults, and institution incidents.
+    pub institutions: BTreeMap<String, InstitutionSettings>,
+}
+
+impl Default for TenantSettings {
+    fn default() -> Self {
+        Self {
+            item_login_expiry_days: 30,
+            institutions: BTreeMap::new(),
+        }
+    }
+}
+
+/// A tenant's view of one institution, where it differs from the defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct InstitutionSettings {
+    pub refresh_interval_ms: Option<i64>,
+    pub login_risk: Option<Option<LoginRisk>>,
+    pub consent_days: Option<i64>,
+    /// Health shown by the status tool, when changed by an incident.
+    pub health: Option<Health>,
+    /// An outage: the catalogue code live calls fail with (INSTITUTION_DOWN, ...).
+    pub outage: Option<String>,
+}
+
+/// An institution as one tenant experiences it: its defaults with the tenant's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Bank {
+    pub def: &'static InstitutionDef,
+    pub refresh_interval_ms: i64,
+    pub login_risk: Option<LoginRisk>,
+    pub consent_days: Option<i64>,
+    pub health: Health,
+    pub outage: Option<ErrorCode>,
+}
+
+impl Tenant {
+    pub fn bank(&self, def: &'static InstitutionDef) -> Bank {
+        let s = self.settings.institutions.get(def.id);
+        let outage = s
+            .and_then(|s| s.outage.as_deref())
+            .and_then(ErrorCode::from_code);
+        Bank {
+            def,
+            refresh_interval_ms: s
+                .and_then(|s| s.refresh_interval_ms)
+                .unwrap_or(def.refresh_interval_ms),
+            login_risk: s.and_then(|s| s.login_risk).unwrap_or(def.login_risk),
+            consent_days: s.and_then(|s| s.consent_days).or(def.consent_days),
+            health: s.and_then(|s| s.health).unwrap_or(if outage.is_some() {
+                Health::Down
+            } else {
+                def.health
+            }),
+            outage,
+        }
+    }
 }
 
 impl World {
@@ -132,6 +199,7 @@ impl World {
                 created_at_ms: now,
                 clock,
                 webhook_key,
+                settings: TenantSettings::default(),
             }));
             tracing::info!(client_id, "tenant opened");
             Ok(())

@@ -67,13 +67,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_with(data_dir: Option<&Path>, keys: KeyPolicy) -> TestApp {
-    let app = Application::build(Config {
-        addr: "127.0.0.1:0".parse().expect("addr"),
+    spawn_config(Config {
         data_dir: data_dir.map(Path::to_path_buf),
         keys,
+        ..Config::ephemeral()
     })
     .await
-    .expect("build app");
+}
+
+pub async fn spawn_config(config: Config) -> TestApp {
+    let app = Application::build(config).await.expect("build app");
     let addr = app.local_addr().expect("local addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(async move {

@@ -1,0 +1,237 @@
+//! The dispatcher: delivers due webhooks concurrently and records every attempt.
+//!
+//! A delivery is due when its `next_attempt_ms` has passed on its tenant's clock, so retries
+//! follow virtual time: advancing the clock 30 s makes the first retry due. Each request is
+//! signed as Plaid signs (`Plaid-Verification`: an ES256 JWT with `iat` and
+//! `request_body_sha256`), times out after the configured limit (10 s by default), and its
+//! outcome is written back in batches so that many deliveries cost few transactions. A slow or
+//! dead receiver only ever holds its own task.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aws_lc_rs::digest;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use parking_lot::Mutex;
+use tokio::sync::{Semaphore, mpsc};
+
+use super::{Attempt, Delivery, DeliveryState, describe, retry_delay_ms};
+use crate::world::{Record, World, clock};
+
+/// How many deliveries may be in flight at once.
+const CONCURRENCY: usize = 256;
+/// How much of a receiver's answer the log keeps.
+const SNIPPET: usize = 200;
+
+struct Job {
+    seq: u64,
+    url: String,
+    body: String,
+    jwt: Result<String, String>,
+}
+
+struct Outcome {
+    seq: u64,
+    status: Option<u16>,
+    latency_ms: u64,
+    error: Option<String>,
+    snippet: String,
+}
+
+/// `Plaid-Verification` for `body`: header {alg ES256, kid, typ JWT}, claims {iat,
+/// request_body_sha256}. `iat` is wall-clock time, because receivers check it against theirs.
+pub fn sign(key: &EncodingKey, kid: &str, body: &str) -> Result<String, String> {
+    let hash = digest::digest(&digest::SHA256, body.as_bytes());
+    let hex: String = hash.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let mut header = Header::new(Algorithm::ES256);
+    header.kid = Some(kid.to_owned());
+    let claims = serde_json::json!({
+        "iat": clock::system_now_ms() / 1000,
+        "request_body_sha256": hex,
+    });
+    jsonwebtoken::encode(&header, &claims, key).map_err(|e| e.to_string())
+}
+
+/// Runs until the process ends.
+pub async fn run(world: Arc<World>, timeout: Duration) {
+    let http = match reqwest::Client::builder().timeout(timeout).build() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook client could not be built; no webhooks will be sent");
+            return;
+        }
+    };
+    let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::default();
+    let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
+    tokio::spawn(record(world.clone(), rx, in_flight.clone()));
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut keys: HashMap<String, Arc<EncodingKey>> = HashMap::new();
+    loop {
+        let due = due_jobs(&world, &in_flight, &mut keys);
+        if due.is_empty() {
+            tokio::select! {
+                () = world.wake_dispatcher.notified() => {}
+                () = tokio::time::sleep(Duration::from_millis(250)) => {}
+            }
+            continue;
+        }
+        for job in due {
+            let Ok(permit) = permits.clone().acquire_owned().await else {
+                return;
+            };
+            let (http, tx) = (http.clone(), tx.clone());
+            tokio::spawn(async move {
+                let outcome = send(&http, job).await;
+                let _ = tx.send(outcome);
+                drop(permit);
+            });
+        }
+    }
+}
+
+/// The deliveries due now that are not already being sent, signed and ready.
+fn due_jobs(
+    world: &World,
+    in_flight: &Mutex<HashSet<u64>>,
+    keys: &mut HashMap<String, Arc<EncodingKey>>,
+) -> Vec<Job> {
+    let ready: Vec<(Delivery, String, String)> = world.read(|s| {
+        let busy = in_flight.lock();
+        s.pending
+            .iter()
+            .filter(|seq| !busy.contains(seq))
+            .filter_map(|seq| s.deliveries.get(seq))
+            .filter(|d| {
+                d.next_attempt_ms
+                    .is_some_and(|t| t <= s.now_ms(&d.client_id))
+            })
+            .take(CONCURRENCY * 2)
+            .filter_map(|d| {
+                let key = &s.tenants.get(&d.client_id)?.webhook_key;
+                Some((d.clone(), key.kid.clone(), key.pkcs8.clone()))
+            })
+            .collect()
+    });
+    let mut busy = in_flight.lock();
+    ready
+        .into_iter()
+        .map(|(d, kid, pkcs8)| {
+            busy.insert(d.seq);
+            let key = keys.entry(kid.clone()).or_insert_with(|| {
+                let der = STANDARD.decode(pkcs8).unwrap_or_default();
+                Arc::new(EncodingKey::from_ec_der(&der))
+            });
+            Job {
+                seq: d.seq,
+                jwt: sign(key, &kid, &d.body),
+                url: d.url,
+                body: d.body,
+            }
+        })
+        .collect()
+}
+
+async fn send(http: &reqwest::Client, job: Job) -> Outcome {
+    let started = Instant::now();
+    let jwt = match job.jwt {
+        Ok(jwt) => jwt,
+        Err(e) => {
+            return Outcome {
+                seq: job.seq,
+                status: None,
+                latency_ms: 0,
+                error: Some(format!("could not sign: {e}")),
+                snippet: String::new(),
+            };
+        }
+    };
+    let result = http
+        .post(&job.url)
+        .header("Content-Type", "application/json")
+        .header("Plaid-Verification", jwt)
+        .body(job.body)
+        .send()
+        .await;
+    let (status, error, snippet) = match result {
+        Ok(resp) => {
+            let status = resp.status().as_u16();
+            let text = resp.text().await.unwrap_or_default();
+            (Some(status), None, text.chars().take(SNIPPET).collect())
+        }
+        Err(e) if e.is_timeout() => (None, Some("timed out".to_owned()), String::new()),
+        Err(e) if e.is_connect() => (None, Some(format!("connection failed: {e}")), String::new()),
+        Err(e) => (None, Some(e.to_string()), String::new()),
+    };
+    Outcome {
+        seq: job.seq,
+        status,
+        latency_ms: started.elapsed().as_millis() as u64,
+        error,
+        snippet,
+    }
+}
+
+/// Writes outcomes back, a batch per transaction, and schedules retries.
+async fn record(
+    world: Arc<World>,
+    mut rx: mpsc::UnboundedReceiver<Outcome>,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 1024 {
+            match rx.try_recv() {
+                Ok(o) => batch.push(o),
+                Err(_) => break,
+            }
+        }
+        let lines = world.write(|state, changes| {
+            let mut lines = Vec::with_capacity(batch.len());
+            for (k, o) in batch.iter().enumerate() {
+                let Some(mut d) = state.deliveries.get(&o.seq).cloned() else {
+                    continue;
+                };
+                let now = state.now_ms(&d.client_id);
+                d.attempts.push(Attempt {
+                    at_ms: now,
+                    status: o.status,
+                    latency_ms: o.latency_ms,
+                    error: o.error.clone(),
+                    response_snippet: o.snippet.clone(),
+                });
+                let ok = o.status.is_some_and(|s| (200..300).contains(&s));
+                (d.state, d.next_attempt_ms) = if ok {
+                    (DeliveryState::Delivered, None)
+                } else {
+                    match retry_delay_ms(d.attempts.len()) {
+                        Some(delay) => (DeliveryState::Pending, Some(now + delay)),
+                        None => (DeliveryState::Failed, None),
+                    }
+                };
+                d.log_seq = state.log_seq + k as u64 + 1;
+                lines.push(describe(&d));
+                changes.push(Record::Delivery(Box::new(d)));
+            }
+            Ok(lines)
+        });
+        {
+            let mut busy = in_flight.lock();
+            for o in &batch {
+                busy.remove(&o.seq);
+            }
+        }
+        match lines {
+            Ok(lines) => {
+                for line in lines {
+                    tracing::info!(target: "webhook", "{line}");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "webhook attempts could not be recorded"),
+        }
+        // Retries that are already due (a clock moved past them) go out at once.
+        world.wake_dispatcher.notify_one();
+    }
+}

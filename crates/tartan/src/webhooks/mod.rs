@@ -1,0 +1,230 @@
+//! Webhooks: the outbox (written in the same transaction as the change it announces) and the
+//! dispatcher that delivers it, signed as Plaid signs, with Plaid's retry schedule on the
+//! tenant's clock.
+
+pub mod dispatch;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tartan_types::PlaidError;
+
+use crate::world::clock::{self, DAY_MS};
+use crate::world::{Item, Record, State};
+
+/// Which `http(s)` webhook URLs are accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum WebhookPolicy {
+    /// A local sandbox: `http://` and `https://` to any host (loopback, containers, ...).
+    #[default]
+    Local,
+    /// Plaid's rule: `https://` only.
+    Strict,
+}
+
+impl WebhookPolicy {
+    /// Checks a webhook URL (`field` names it in the error).
+    pub fn check(self, field: &str, url: &str) -> Result<(), PlaidError> {
+        crate::products::validate_url(field, url)?;
+        if self == Self::Strict && !url.starts_with("https://") {
+            return Err(PlaidError::invalid_field(
+                field,
+                "must be an https URL (Tartan runs with --webhook-policy strict, Plaid's rule)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    Pending,
+    Delivered,
+    /// Every retry failed; no more attempts.
+    Failed,
+}
+
+/// One attempt to deliver, as the log shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Attempt {
+    /// Tenant-clock time of the attempt (unix ms).
+    pub at_ms: i64,
+    pub status: Option<u16>,
+    pub latency_ms: u64,
+    pub error: Option<String>,
+    pub response_snippet: String,
+}
+
+/// A webhook in the outbox: its body, where it goes, and every attempt.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Delivery {
+    /// Global order of creation.
+    pub seq: u64,
+    /// Bumped on every change, so a follower can ask for what changed since.
+    pub log_seq: u64,
+    pub client_id: String,
+    pub item_id: Option<String>,
+    pub url: String,
+    pub webhook_type: String,
+    pub webhook_code: String,
+    /// The exact bytes sent: Plaid's 2-space indented JSON.
+    pub body: String,
+    pub created_at_ms: i64,
+    pub state: DeliveryState,
+    /// Tenant-clock time of the next attempt while pending.
+    pub next_attempt_ms: Option<i64>,
+    pub attempts: Vec<Attempt>,
+}
+
+impl Delivery {
+    pub fn key(&self) -> String {
+        format!("{:020}", self.seq)
+    }
+}
+
+/// Delays before the 2nd, 3rd, ... attempt: 30 s, then four times the previous, while the
+/// total stays within 24 hours (Plaid's documented schedule).
+pub fn retry_delay_ms(attempts_made: usize) -> Option<i64> {
+    let mut delay = 30_000i64;
+    let mut elapsed = 0i64;
+    for _ in 1..attempts_made {
+        elapsed += delay;
+        delay *= 4;
+    }
+    (elapsed + delay <= DAY_MS).then_some(delay)
+}
+
+/// Writes a webhook for `item` into the outbox, as part of the mutation building `changes`.
+/// Does nothing when the Item has no webhook URL. Returns whether one was queued.
+pub fn enqueue(
+    state: &State,
+    changes: &mut Vec<Record>,
+    item: &mut Item,
+    now_ms: i64,
+    payload: Value,
+) -> bool {
+    let Some(url) = item.webhook.clone() else {
+        return false;
+    };
+    enqueue_to(state, changes, item, &url, now_ms, payload);
+    true
+}
+
+/// Like [`enqueue`] but to an explicit URL (WEBHOOK_UPDATE_ACKNOWLEDGED goes to the new one).
+pub fn enqueue_to(
+    state: &State,
+    changes: &mut Vec<Record>,
+    item: &mut Item,
+    url: &str,
+    now_ms: i64,
+    payload: Value,
+) {
+    let queued = changes
+        .iter()
+        .filter(|c| matches!(c, Record::Delivery(_)))
+        .count() as u64;
+    let seq = state.delivery_seq + queued + 1;
+    let code = payload["webhook_code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let delivery = Delivery {
+        seq,
+        log_seq: state.log_seq + queued + 1,
+        client_id: item.client_id.clone(),
+        item_id: Some(item.item_id.clone()),
+        url: url.to_owned(),
+        webhook_type: payload["webhook_type"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        webhook_code: code.clone(),
+        body: serde_json::to_string_pretty(&payload).unwrap_or_default(),
+        created_at_ms: now_ms,
+        state: DeliveryState::Pending,
+        next_attempt_ms: Some(now_ms),
+        attempts: Vec::new(),
+    };
+    item.last_webhook = Some(crate::world::items::LastWebhookState {
+        sent_at_ms: now_ms,
+        code_sent: code,
+    });
+    changes.push(Record::Delivery(Box::new(delivery)));
+}
+
+/// An `ITEM` webhook body with Plaid's common fields.
+pub fn item_payload(code: &str, item: &Item, extra: Value) -> Value {
+    let mut body = json!({
+        "webhook_type": "ITEM",
+        "webhook_code": code,
+        "item_id": item.item_id,
+        "environment": "sandbox",
+    });
+    if let (Some(map), Value::Object(extra)) = (body.as_object_mut(), extra) {
+        map.extend(extra);
+    }
+    body
+}
+
+/// The `error` object inside a webhook: Plaid's envelope without request_id, with status.
+pub fn error_value(error: &PlaidError) -> Value {
+    serde_json::to_value(error.body(None)).unwrap_or(Value::Null)
+}
+
+/// `ITEM: ERROR` for the Item's current error.
+pub fn item_error(item: &Item) -> Option<Value> {
+    let error = item.error.as_ref()?.to_error();
+    Some(item_payload(
+        "ERROR",
+        item,
+        json!({"error": error_value(&error)}),
+    ))
+}
+
+/// A human line for the log and `tartan webhooks --follow`.
+pub fn describe(d: &Delivery) -> String {
+    let last = d.attempts.last();
+    let outcome = match (d.state, last) {
+        (DeliveryState::Pending, None) => "queued".to_owned(),
+        (_, Some(a)) => match (a.status, &a.error) {
+            (Some(s), _) => format!("{s} in {} ms", a.latency_ms),
+            (None, Some(e)) => format!("failed: {e}"),
+            (None, None) => "failed".to_owned(),
+        },
+        (_, None) => "no attempt".to_owned(),
+    };
+    let next = match (d.state, d.next_attempt_ms) {
+        (DeliveryState::Pending, Some(t)) if !d.attempts.is_empty() => {
+            format!(", retry at {}", clock::wire(t))
+        }
+        (DeliveryState::Failed, _) => ", gave up".to_owned(),
+        _ => String::new(),
+    };
+    format!(
+        "#{} {} {}/{} item={} -> {} : {} (attempt {}){}",
+        d.seq,
+        clock::wire(d.created_at_ms),
+        d.webhook_type,
+        d.webhook_code,
+        d.item_id.as_deref().unwrap_or("-"),
+        d.url,
+        outcome,
+        d.attempts.len(),
+        next
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_follow_plaids_schedule_within_24_hours() {
+        let delays: Vec<_> = (1..10).map_while(retry_delay_ms).collect();
+        assert_eq!(
+            delays,
+            vec![30_000, 120_000, 480_000, 1_920_000, 7_680_000, 30_720_000]
+        );
+        assert!(delays.iter().sum::<i64>() <= DAY_MS);
+    }
+}

@@ -1,0 +1,603 @@
+//! What happens between requests: background updates, the Sandbox's login expiry, OAuth consent
+//! expiry, and incidents triggered (now or at a future clock time) through the control plane.
+//!
+//! Everything that falls due up to a time is run in order of due time (ties broken by kind and
+//! id, so runs are deterministic) inside one mutation: the changes and the webhooks they
+//! announce are committed together.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::bank;
+use super::clock::{self, DAY_MS};
+use super::ids;
+use super::items::AccountState;
+use super::tenants::{Bank, Tenant};
+use super::{Item, Record, State, World, institutions};
+use crate::webhooks;
+
+/// What a trigger is aimed at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    Item(String),
+    Institution(String),
+}
+
+/// Something that happens to an Item or at an institution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// The login stopped working: ITEM_LOGIN_REQUIRED.
+    LoginRequired,
+    /// The bank asks for new multi-factor authentication: ITEM_LOGIN_REQUIRED.
+    NewMfa,
+    /// The bank needs the user to act (new terms): USER_SETUP_REQUIRED.
+    UserSetupRequired,
+    /// The bank opened a new account for the user: NEW_ACCOUNTS_AVAILABLE.
+    NewAccounts,
+    /// The Item's access will end in 7 days: PENDING_DISCONNECT, then ITEM_LOGIN_REQUIRED.
+    PendingDisconnect,
+    /// The user revoked access: USER_PERMISSION_REVOKED.
+    PermissionRevoked,
+    /// OAuth consent expires now: ITEM_LOGIN_REQUIRED.
+    ConsentExpired,
+    /// The user fixed the login elsewhere: LOGIN_REPAIRED.
+    Repair,
+    /// The institution is down: live calls and updates fail (code: INSTITUTION_DOWN or
+    /// INSTITUTION_NOT_RESPONDING).
+    Outage,
+    /// The institution works, with errors.
+    Degraded,
+    /// The institution is healthy again.
+    Recover,
+}
+
+impl Action {
+    fn for_institution_only(self) -> bool {
+        matches!(self, Self::Outage | Self::Degraded | Self::Recover)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TriggerState {
+    Pending,
+    Done,
+    /// It could not apply (for instance the Item was removed meanwhile).
+    Skipped,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Trigger {
+    pub id: String,
+    pub client_id: String,
+    pub target: Target,
+    pub action: Action,
+    /// For outages: the error live calls fail with.
+    pub code: Option<String>,
+    pub created_at_ms: i64,
+    pub due_ms: i64,
+    pub state: TriggerState,
+    pub ran_at_ms: Option<i64>,
+    pub outcome: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct RunReport {
+    pub events_run: usize,
+    pub webhooks_queued: usize,
+}
+
+/// An Item's timers, in tie-break order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    PendingExpiration,
+    ConsentExpiry,
+    LoginExpiry,
+    Refresh,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    Trigger(String),
+    Item(String, Timer),
+}
+
+/// Seven days before OAuth consent expires, Plaid sends PENDING_EXPIRATION.
+const PENDING_EXPIRATION_LEAD_MS: i64 = 7 * DAY_MS;
+/// PENDING_DISCONNECT announces a disconnection this far ahead.
+const DISCONNECT_LEAD_MS: i64 = 7 * DAY_MS;
+
+impl Item {
+    /// The Item's earliest timer, if any.
+    fn next_timer(&self) -> Option<(i64, Timer)> {
+        if self.removed_at_ms.is_some() {
+            return None;
+        }
+        let mut timers = Vec::with_capacity(4);
+        if let Some(c) = self.consent_expires_ms
+            && !self.pending_expiration_sent
+        {
+            timers.push((c - PENDING_EXPIRATION_LEAD_MS, Timer::PendingExpiration));
+        }
+        // An Item in error is not updated, and its login cannot break again.
+        if self.error.is_none() {
+            if let Some(c) = self.consent_expires_ms {
+                timers.push((c, Timer::ConsentExpiry));
+            }
+            if let Some(t) = self.login_expires_ms {
+                timers.push((t, Timer::LoginExpiry));
+            }
+            if let Some(t) = self.next_refresh_ms {
+                timers.push((t, Timer::Refresh));
+            }
+        }
+        timers.into_iter().min()
+    }
+}
+
+/// Deterministic draw in [0, 1) for the Item's `n`th contact with the bank.
+fn draw(seed: u64, n: u64) -> f64 {
+    let x = bank::account_seed(seed ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15), "contact");
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Contacts the bank for `item` (a real-time balance, a product being added): fails during an
+/// outage, and may break the login soon after creation (seed 000). A broken login is recorded
+/// on the Item and announced by webhook; the caller still commits the Item.
+pub fn contact_bank(
+    state: &State,
+    changes: &mut Vec<Record>,
+    bank: &Bank,
+    item: &mut Item,
+    now_ms: i64,
+) -> Result<(), PlaidError> {
+    if let Some(code) = bank.outage {
+        return Err(PlaidError::new(code));
+    }
+    item.contacts += 1;
+    if let Some(risk) = bank.login_risk
+        && now_ms - item.created_at_ms <= risk.window_ms
+        && draw(item.seed, item.contacts) < risk.probability
+    {
+        item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now_ms);
+        announce_error(state, changes, item, now_ms);
+        return Err(PlaidError::new(ErrorCode::ITEM_LOGIN_REQUIRED));
+    }
+    Ok(())
+}
+
+fn announce_error(state: &State, changes: &mut Vec<Record>, item: &mut Item, now_ms: i64) {
+    if let Some(payload) = webhooks::item_error(item) {
+        webhooks::enqueue(state, changes, item, now_ms, payload);
+    }
+}
+
+/// A background update: refreshes Plaid's copy, or records the failure.
+fn refresh(state: &State, changes: &mut Vec<Record>, bank: &Bank, item: &mut Item, now: i64) {
+    item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
+    let failed = bank.outage.is_some();
+    if !failed {
+        item.refresh_cache(now);
+    }
+    for status in [item.transactions.as_mut(), item.investments.as_mut()]
+        .into_iter()
+        .flatten()
+    {
+        if failed {
+            status.last_failed_update_ms = Some(now);
+        } else {
+            status.last_successful_update_ms = Some(now);
+        }
+    }
+    let _ = (state, changes);
+}
+
+/// Applies an Item-level action; returns what happened, for the trigger's record.
+fn apply_to_item(
+    state: &State,
+    changes: &mut Vec<Record>,
+    tenant: &Tenant,
+    item: &mut Item,
+    action: Action,
+    now: i64,
+) -> String {
+    let fail = |item: &mut Item, changes: &mut Vec<Record>, code: ErrorCode| {
+        item.fail(code, now);
+        announce_error(state, changes, item, now);
+        format!("{} is now in {}", item.item_id, code.as_str())
+    };
+    match action {
+        Action::LoginRequired | Action::NewMfa | Action::ConsentExpired => {
+            fail(item, changes, ErrorCode::ITEM_LOGIN_REQUIRED)
+        }
+        Action::UserSetupRequired => fail(item, changes, ErrorCode::USER_SETUP_REQUIRED),
+        Action::PermissionRevoked => {
+            item.fail(ErrorCode::USER_PERMISSION_REVOKED, now);
+            let error = webhooks::error_value(&PlaidError::new(ErrorCode::USER_PERMISSION_REVOKED));
+            let payload =
+                webhooks::item_payload("USER_PERMISSION_REVOKED", item, json!({"error": error}));
+            webhooks::enqueue(state, changes, item, now, payload);
+            format!("{} access revoked by the user", item.item_id)
+        }
+        Action::NewAccounts => {
+            let template = bank::NEW_ACCOUNTS
+                .get(item.new_accounts.len() % bank::NEW_ACCOUNTS.len().max(1))
+                .copied()
+                .unwrap_or(bank::USER_GOOD.len());
+            let seed = bank::account_seed(item.seed, "new");
+            item.new_accounts.push(AccountState {
+                account_id: ids::object_id(),
+                template,
+                cached: bank::truth(bank::template(template), seed, 0),
+                cached_at_ms: now,
+            });
+            let payload =
+                webhooks::item_payload("NEW_ACCOUNTS_AVAILABLE", item, json!({"error": null}));
+            webhooks::enqueue(state, changes, item, now, payload);
+            format!("{} has a new account at the bank", item.item_id)
+        }
+        Action::PendingDisconnect => {
+            let at = now + DISCONNECT_LEAD_MS;
+            let payload = webhooks::item_payload(
+                "PENDING_DISCONNECT",
+                item,
+                json!({"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": clock::wire(at)}),
+            );
+            webhooks::enqueue(state, changes, item, now, payload);
+            changes.push(Record::Trigger(Box::new(Trigger {
+                id: uuid::Uuid::new_v4().to_string(),
+                client_id: item.client_id.clone(),
+                target: Target::Item(item.item_id.clone()),
+                action: Action::LoginRequired,
+                code: None,
+                created_at_ms: now,
+                due_ms: at,
+                state: TriggerState::Pending,
+                ran_at_ms: None,
+                outcome: None,
+            })));
+            format!(
+                "{} will be disconnected at {}",
+                item.item_id,
+                clock::wire(at)
+            )
+        }
+        Action::Repair => {
+            let was = item.error.take();
+            let bank = tenant.bank(item.institution());
+            // The next update covers everything missed while the login was broken.
+            item.next_refresh_ms = Some(now);
+            if let Some(days) = bank
+                .consent_days
+                .filter(|_| item.consent_expires_ms.is_some())
+            {
+                item.consent_expires_ms = Some(now + days * DAY_MS);
+                item.pending_expiration_sent = false;
+            }
+            if tenant.settings.item_login_expiry_days > 0 {
+                item.login_expires_ms = Some(now + tenant.settings.item_login_expiry_days * DAY_MS);
+            }
+            if was.is_some() {
+                let payload = webhooks::item_payload("LOGIN_REPAIRED", item, json!({}));
+                webhooks::enqueue(state, changes, item, now, payload);
+                format!("{} repaired", item.item_id)
+            } else {
+                format!("{} was not in an error state", item.item_id)
+            }
+        }
+        Action::Outage | Action::Degraded | Action::Recover => String::new(),
+    }
+}
+
+/// The working set of one run: copies of what it changed.
+struct Run<'a> {
+    state: &'a State,
+    tenant: Tenant,
+    items: HashMap<String, Item>,
+    tenant_changed: bool,
+    report: RunReport,
+}
+
+impl Run<'_> {
+    fn item(&mut self, id: &str) -> Option<&mut Item> {
+        if !self.items.contains_key(id) {
+            let item = self.state.items.get(id)?.clone();
+            self.items.insert(id.to_owned(), item);
+        }
+        self.items.get_mut(id)
+    }
+
+    fn run_timer(&mut self, changes: &mut Vec<Record>, id: &str, timer: Timer, now: i64) {
+        let state = self.state;
+        let tenant = self.tenant.clone();
+        let Some(item) = self.item(id) else { return };
+        let bank = tenant.bank(item.institution());
+        match timer {
+            Timer::Refresh => refresh(state, changes, &bank, item, now),
+            Timer::LoginExpiry => {
+                item.login_expires_ms = None;
+                item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
+                announce_error(state, changes, item, now);
+            }
+            Timer::PendingExpiration => {
+                item.pending_expiration_sent = true;
+                let expires = item.consent_expires_ms.map(clock::wire);
+                let payload = webhooks::item_payload(
+                    "PENDING_EXPIRATION",
+                    item,
+                    json!({"consent_expiration_time": expires}),
+                );
+                webhooks::enqueue(state, changes, item, now, payload);
+            }
+            Timer::ConsentExpiry => {
+                item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
+                if let Some(e) = item.error.as_mut() {
+                    e.code = ErrorCode::ITEM_LOGIN_REQUIRED.as_str().to_owned();
+                }
+                announce_error(state, changes, item, now);
+            }
+        }
+    }
+
+    fn run_trigger(&mut self, changes: &mut Vec<Record>, id: &str, now: i64) {
+        let Some(mut trigger) = self.state.triggers.get(id).cloned() else {
+            return;
+        };
+        let outcome = match trigger.target.clone() {
+            Target::Item(item_id) => {
+                let tenant = self.tenant.clone();
+                let state = self.state;
+                match self.item(&item_id) {
+                    Some(item) if item.removed_at_ms.is_none() => Some(apply_to_item(
+                        state,
+                        changes,
+                        &tenant,
+                        item,
+                        trigger.action,
+                        now,
+                    )),
+                    _ => None,
+                }
+            }
+            Target::Institution(inst) => Some(self.at_institution(changes, &inst, &trigger, now)),
+        };
+        trigger.ran_at_ms = Some(now);
+        trigger.state = if outcome.is_some() {
+            TriggerState::Done
+        } else {
+            TriggerState::Skipped
+        };
+        trigger.outcome = Some(outcome.unwrap_or_else(|| "the Item no longer exists".to_owned()));
+        changes.push(Record::Trigger(Box::new(trigger)));
+    }
+
+    fn at_institution(
+        &mut self,
+        changes: &mut Vec<Record>,
+        inst: &str,
+        trigger: &Trigger,
+        now: i64,
+    ) -> String {
+        let settings = self
+            .tenant
+            .settings
+            .institutions
+            .entry(inst.to_owned())
+            .or_default();
+        match trigger.action {
+            Action::Outage => {
+                let code = trigger
+                    .code
+                    .clone()
+                    .unwrap_or_else(|| ErrorCode::INSTITUTION_DOWN.as_str().to_owned());
+                settings.outage = Some(code.clone());
+                settings.health = Some(institutions::Health::Down);
+                self.tenant_changed = true;
+                return format!("{inst} is down: live calls fail with {code}");
+            }
+            Action::Degraded => {
+                settings.health = Some(institutions::Health::Degraded);
+                self.tenant_changed = true;
+                return format!("{inst} is degraded");
+            }
+            Action::Recover => {
+                settings.outage = None;
+                settings.health = None;
+                self.tenant_changed = true;
+                return format!("{inst} is healthy");
+            }
+            _ => {}
+        }
+        let ids: Vec<String> = self
+            .state
+            .items
+            .values()
+            .filter(|i| {
+                i.client_id == self.tenant.client_id
+                    && i.institution_id == inst
+                    && i.removed_at_ms.is_none()
+            })
+            .map(|i| i.item_id.clone())
+            .collect();
+        let tenant = self.tenant.clone();
+        let state = self.state;
+        for id in &ids {
+            if let Some(item) = self.item(id) {
+                apply_to_item(state, changes, &tenant, item, trigger.action, now);
+            }
+        }
+        format!("{} Items at {inst}", ids.len())
+    }
+}
+
+/// The earliest thing due for a tenant, if anything.
+pub fn next_due(state: &State, client_id: &str) -> Option<i64> {
+    let items = state
+        .items
+        .values()
+        .filter(|i| i.client_id == client_id)
+        .filter_map(|i| i.next_timer().map(|(t, _)| t));
+    let triggers = state
+        .triggers
+        .values()
+        .filter(|t| t.client_id == client_id && t.state == TriggerState::Pending)
+        .map(|t| t.due_ms);
+    items.chain(triggers).min()
+}
+
+impl World {
+    /// Runs everything due for the tenant up to `target_ms`, in order, then (when `clock` is
+    /// given) stores the tenant's new clock, all in one transaction.
+    pub fn run_until(
+        &self,
+        client_id: &str,
+        target_ms: i64,
+        clock: Option<clock::TenantClock>,
+    ) -> Result<RunReport, PlaidError> {
+        self.write(|state, changes| {
+            let tenant = state.tenant(client_id)?.clone();
+            let mut heap: BinaryHeap<Reverse<(i64, Due)>> = BinaryHeap::new();
+            for item in state.items.values().filter(|i| i.client_id == client_id) {
+                if let Some((due, timer)) = item.next_timer()
+                    && due <= target_ms
+                {
+                    heap.push(Reverse((due, Due::Item(item.item_id.clone(), timer))));
+                }
+            }
+            for t in state.triggers.values() {
+                if t.client_id == client_id
+                    && t.state == TriggerState::Pending
+                    && t.due_ms <= target_ms
+                {
+                    heap.push(Reverse((t.due_ms, Due::Trigger(t.id.clone()))));
+                }
+            }
+            let mut run = Run {
+                state,
+                tenant,
+                items: HashMap::new(),
+                tenant_changed: false,
+                report: RunReport::default(),
+            };
+            let before = changes.len();
+            while let Some(Reverse((due, what))) = heap.pop() {
+                run.report.events_run += 1;
+                match what {
+                    Due::Item(id, timer) => {
+                        run.run_timer(changes, &id, timer, due);
+                        if let Some((next, timer)) = run.items.get(&id).and_then(Item::next_timer)
+                            && next <= target_ms
+                        {
+                            heap.push(Reverse((next.max(due), Due::Item(id, timer))));
+                        }
+                    }
+                    Due::Trigger(id) => {
+                        let touched: Vec<String> = run.items.keys().cloned().collect();
+                        run.run_trigger(changes, &id, due);
+                        // Triggers can start or stop an Item's timers (repair, errors).
+                        for (item_id, item) in &run.items {
+                            if !touched.contains(item_id)
+                                && let Some((next, timer)) = item.next_timer()
+                                && next <= target_ms
+                            {
+                                heap.push(Reverse((
+                                    next.max(due),
+                                    Due::Item(item_id.clone(), timer),
+                                )));
+                            }
+                        }
+                        // Triggers a trigger scheduled (PENDING_DISCONNECT) may fall due too.
+                        for record in changes[before..].iter() {
+                            if let Record::Trigger(t) = record
+                                && t.state == TriggerState::Pending
+                                && t.due_ms <= target_ms
+                                && !heap
+                                    .iter()
+                                    .any(|Reverse((_, d))| *d == Due::Trigger(t.id.clone()))
+                            {
+                                heap.push(Reverse((t.due_ms.max(due), Due::Trigger(t.id.clone()))));
+                            }
+                        }
+                    }
+                }
+            }
+            run.report.webhooks_queued = changes[before..]
+                .iter()
+                .filter(|r| matches!(r, Record::Delivery(_)))
+                .count();
+            let report = run.report;
+            let tenant_changed = run.tenant_changed;
+            let mut tenant = run.tenant;
+            for item in run.items.into_values() {
+                changes.push(Record::Item(Box::new(item)));
+            }
+            if let Some(c) = clock {
+                tenant.clock = c;
+            }
+            if tenant_changed || clock.is_some() {
+                changes.push(Record::Tenant(tenant));
+            }
+            Ok(report)
+        })
+    }
+
+    /// Records a trigger; it runs at its due time (or at once, when due now).
+    pub fn schedule(&self, trigger: Trigger) -> Result<Trigger, PlaidError> {
+        if trigger.action.for_institution_only() && matches!(trigger.target, Target::Item(_)) {
+            return Err(PlaidError::invalid_field(
+                "action",
+                "outage, degraded and recover apply to an institution_id, not an item_id",
+            ));
+        }
+        let client_id = trigger.client_id.clone();
+        let id = trigger.id.clone();
+        self.write(|_, changes| {
+            changes.push(Record::Trigger(Box::new(trigger)));
+            Ok(())
+        })?;
+        let now = self.read(|s| s.now_ms(&client_id));
+        self.run_until(&client_id, now, None)?;
+        self.read(|s| s.triggers.get(&id).cloned())
+            .ok_or_else(|| PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_are_deterministic_and_spread() {
+        assert_eq!(draw(7, 1), draw(7, 1));
+        let below_half = (0..1000).filter(|n| draw(42, *n) < 0.5).count();
+        assert!((400..600).contains(&below_half), "{below_half}");
+    }
+
+    #[test]
+    fn errored_items_only_keep_their_consent_warning() {
+        let mut item: Item = serde_json::from_value(json!({
+            "item_id": "i", "client_id": "c", "institution_id": "ins_109508", "username": "u",
+            "webhook": null, "products": [], "billed_products": [], "consented_products": [],
+            "created_at_ms": 0, "seed": 1, "accounts": [], "transactions": null,
+            "investments": null, "error": null, "removed_at_ms": null,
+            "next_refresh_ms": 100, "login_expires_ms": 50, "consent_expires_ms": 10 * DAY_MS
+        }))
+        .expect("item");
+        assert_eq!(item.next_timer(), Some((50, Timer::LoginExpiry)));
+        item.error = Some(crate::world::items::ItemErrorState {
+            code: "ITEM_LOGIN_REQUIRED".into(),
+            since_ms: 0,
+        });
+        assert_eq!(
+            item.next_timer(),
+            Some((3 * DAY_MS, Timer::PendingExpiration))
+        );
+    }
+}
