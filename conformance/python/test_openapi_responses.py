@@ -78,7 +78,7 @@ DATA_ENDPOINTS = ("/item/get", "/accounts/get", "/accounts/balance/get", "/auth/
 
 FIRST_PLATYPUS = "ins_109508"
 ITEM_PRODUCTS = ["auth", "identity", "transactions"]
-WEBHOOK = "https://example.com/tartan-conformance/openapi-webhook"
+WEBHOOK = "http://127.0.0.1:9/tartan-conformance/openapi-webhook"
 ALL_COUNTRIES = [
     "US", "GB", "ES", "NL", "FR", "IE", "CA", "DE", "IT", "PL",
     "DK", "NO", "SE", "EE", "LT", "LV", "PT", "BE", "AT", "FI",

@@ -56,7 +56,7 @@ CANADIAN = "ins_43"
 ROYAL_BANK_OF_PLAID = "ins_117650"
 
 ITEM_PRODUCTS = ("auth", "identity", "transactions")
-WEBHOOK = "https://example.com/tartan-conformance/webhook"
+WEBHOOK = "http://127.0.0.1:9/tartan-conformance/webhook"
 # Allowed difference between a server-computed instant and the virtual clock
 # read just before or after the call (the clock may keep running).
 CLOCK_SLACK = timedelta(minutes=2)
@@ -680,7 +680,7 @@ def test_data_endpoints_answer_item_login_required(tenant, login_required_item, 
 
 def test_webhook_update_changes_the_item_webhook(tenant):
     access_token, item_id = tenant.new_item(webhook=WEBHOOK)
-    new_webhook = "https://example.com/tartan-conformance/other-webhook"
+    new_webhook = "http://127.0.0.1:9/tartan-conformance/other-webhook"
     response = tenant.api.item_webhook_update(
         ItemWebhookUpdateRequest(access_token=access_token, webhook=new_webhook)
     )

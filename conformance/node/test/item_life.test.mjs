@@ -24,7 +24,7 @@ const DEGRADED = 'ins_132363';
 const DOWN = 'ins_132361';
 
 const ITEM_PRODUCTS = [Products.Auth, Products.Identity, Products.Transactions];
-const WEBHOOK = 'https://example.com/tartan-conformance/webhook';
+const WEBHOOK = 'http://127.0.0.1:9/tartan-conformance/webhook';
 const CLOCK_SLACK_MS = 2 * 60 * 1000;
 const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
@@ -441,7 +441,7 @@ describe('broken and removed Items', () => {
 
   test('webhook update and access token rotation', async () => {
     const { accessToken, itemId } = await tenant.newItem(FIRST_PLATYPUS, ITEM_PRODUCTS, { webhook: WEBHOOK });
-    const newWebhook = 'https://example.com/tartan-conformance/other-webhook';
+    const newWebhook = 'http://127.0.0.1:9/tartan-conformance/other-webhook';
     const updated = (await tenant.api.itemWebhookUpdate({ access_token: accessToken, webhook: newWebhook })).data;
     assert.equal(updated.item.webhook, newWebhook);
 

@@ -247,3 +247,129 @@ impl TestApp {
         }
     }
 }
+
+/// A webhook receiver on 127.0.0.1: records every request and answers with the next queued
+/// status (200 once the queue is empty), after an optional delay.
+#[derive(Clone)]
+pub struct Receiver {
+    pub url: String,
+    hits: std::sync::Arc<parking_lot::Mutex<Vec<Hit>>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub path: String,
+    pub headers: axum::http::HeaderMap,
+    pub body: String,
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        Self::answering(Vec::new(), std::time::Duration::ZERO).await
+    }
+
+    pub async fn answering(statuses: Vec<u16>, delay: std::time::Duration) -> Receiver {
+        use std::sync::Arc;
+        let hits: Arc<parking_lot::Mutex<Vec<Hit>>> = Arc::default();
+        let queue = Arc::new(parking_lot::Mutex::new(
+            statuses
+                .into_iter()
+                .collect::<std::collections::VecDeque<u16>>(),
+        ));
+        let recorded = hits.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| {
+                let (recorded, queue) = (recorded.clone(), queue.clone());
+                async move {
+                    recorded.lock().push(Hit {
+                        path: uri.path().to_owned(),
+                        headers,
+                        body,
+                    });
+                    let status = queue.lock().pop_front().unwrap_or(200);
+                    if !delay.is_zero() {
+                        tokio::time::sleep(delay).await;
+                    }
+                    axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::OK)
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            url: format!("http://{addr}/hook"),
+            hits,
+        }
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.hits.lock().clone()
+    }
+
+    /// The parsed bodies received, in order.
+    pub fn bodies(&self) -> Vec<Value> {
+        self.hits()
+            .iter()
+            .map(|h| serde_json::from_str(&h.body).unwrap_or(Value::Null))
+            .collect()
+    }
+}
+
+impl TestApp {
+    /// An Item whose webhook goes to `url`; returns (access_token, item_id).
+    pub async fn item_with_webhook(
+        &self,
+        institution_id: &str,
+        products: &[&str],
+        url: &str,
+    ) -> (String, String) {
+        let public = self
+            .post(
+                "/sandbox/public_token/create",
+                json!({"institution_id": institution_id, "initial_products": products,
+                       "options": {"webhook": url}}),
+            )
+            .await
+            .ok()["public_token"]
+            .as_str()
+            .map(str::to_owned)
+            .expect("public_token");
+        let exchanged = self.exchange(&public).await;
+        (
+            exchanged["access_token"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            exchanged["item_id"].as_str().unwrap_or_default().to_owned(),
+        )
+    }
+
+    /// Waits until every due webhook of this tenant has been attempted.
+    pub async fn flush(&self) {
+        let body = self.post("/tartan/webhooks/flush", json!({})).await.ok();
+        assert_eq!(body["due"], 0, "deliveries still due after flush: {body}");
+    }
+
+    /// The delivery log for one Item.
+    pub async fn deliveries(&self, item_id: &str) -> Vec<Value> {
+        self.get(&format!("/tartan/webhooks?item_id={item_id}"))
+            .await
+            .ok()["deliveries"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub async fn trigger(&self, body: Value) -> Reply {
+        self.post("/tartan/triggers", body).await
+    }
+
+    pub async fn item_error_code(&self, access_token: &str) -> Value {
+        self.with_token("/item/get", access_token).await.ok()["item"]["error"]["error_code"].clone()
+    }
+}

@@ -187,14 +187,14 @@ async fn webhook_update_sets_and_clears_the_url() {
     let body = app
         .post(
             "/item/webhook/update",
-            json!({"access_token": token, "webhook": "https://example.com/plaid"}),
+            json!({"access_token": token, "webhook": "http://127.0.0.1:9/plaid"}),
         )
         .await
         .ok();
-    assert_eq!(body["item"]["webhook"], "https://example.com/plaid");
+    assert_eq!(body["item"]["webhook"], "http://127.0.0.1:9/plaid");
     assert_eq!(
         app.with_token("/item/get", &token).await.ok()["item"]["webhook"],
-        "https://example.com/plaid"
+        "http://127.0.0.1:9/plaid"
     );
     let body = app
         .post(
@@ -258,7 +258,7 @@ async fn a_removed_items_token_is_item_not_found_everywhere() {
     }
     app.post(
         "/item/webhook/update",
-        json!({"access_token": token, "webhook": "https://example.com"}),
+        json!({"access_token": token, "webhook": "http://127.0.0.1:9/"}),
     )
     .await
     .error(400, "ITEM_ERROR", "ITEM_NOT_FOUND");

@@ -248,7 +248,7 @@ async fn link_token_get_returns_the_configuration() {
         "country_codes": ["US", "CA"],
         "user": {"client_user_id": "user-2"},
         "products": ["auth", "transactions"],
-        "webhook": "https://example.com/hook",
+        "webhook": "http://127.0.0.1:9/hook",
         "redirect_uri": "https://example.com/oauth",
         "account_filters": {"depository": {"account_subtypes": ["checking"]}},
         "link_customization_name": "default",
@@ -267,7 +267,7 @@ async fn link_token_get_returns_the_configuration() {
     assert_eq!(got["link_sessions"], json!([]));
     let m = &got["metadata"];
     assert_eq!(m["initial_products"], json!(["auth", "transactions"]));
-    assert_eq!(m["webhook"], "https://example.com/hook");
+    assert_eq!(m["webhook"], "http://127.0.0.1:9/hook");
     assert_eq!(m["country_codes"], json!(["US", "CA"]));
     assert_eq!(m["language"], "fr");
     assert_eq!(m["redirect_uri"], "https://example.com/oauth");

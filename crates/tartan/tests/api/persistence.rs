@@ -113,7 +113,7 @@ async fn acknowledged_writes_survive_kill_9() {
     let token = app.default_item().await;
     app.post(
         "/item/webhook/update",
-        json!({"access_token": token, "webhook": "https://example.com/after"}),
+        json!({"access_token": token, "webhook": "http://127.0.0.1:9/after"}),
     )
     .await
     .ok();
@@ -127,6 +127,6 @@ async fn acknowledged_writes_survive_kill_9() {
     let server = start_binary(dir.path()).await;
     let app = TestApp::remote(server.1, "kill_tenant", "kill_secret");
     let item = app.with_token("/item/get", &token).await.ok();
-    assert_eq!(item["item"]["webhook"], "https://example.com/after");
+    assert_eq!(item["item"]["webhook"], "http://127.0.0.1:9/after");
     assert_eq!(item["item"]["error"]["error_code"], "ITEM_LOGIN_REQUIRED");
 }
