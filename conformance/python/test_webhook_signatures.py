@@ -427,7 +427,7 @@ def test_modified_jwts_are_rejected(tenant, login_error):
     unsigned = f"{b64url(json.dumps({'alg': 'none', 'kid': kid, 'typ': 'JWT'}).encode())}.{payload_b64}."
     with pytest.raises(WebhookRejected, match="alg must be ES256"):
         verify_webhook(tenant.api, received.body, unsigned)
-    hs256 = jwt.encode(claims, "shared-secret-guess", algorithm="HS256", headers={"kid": kid})
+    hs256 = jwt.encode(claims, "a-shared-secret-guessed-by-an-attacker", algorithm="HS256", headers={"kid": kid})
     with pytest.raises(WebhookRejected, match="alg must be ES256"):
         verify_webhook(tenant.api, received.body, hs256)
 
