@@ -53,7 +53,7 @@ fn payload(kind: &str, code: &str, item: &Item, now_ms: i64) -> Value {
             json!({"account_ids_with_updated_identity": {}, "error": null})
         }
         ("INVESTMENTS_TRANSACTIONS", _) => json!({
-            "new_investments_transactions": 0, "canceled_investments_transactions": 0, "error": null
+            "new_investments_transactions": 0, "cancelled_investments_transactions": 0, "error": null
         }),
         ("HOLDINGS", _) => json!({"new_holdings": 0, "updated_holdings": 0, "error": null}),
         ("LIABILITIES", _) => json!({

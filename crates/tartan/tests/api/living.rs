@@ -599,7 +599,10 @@ async fn bad_triggers_are_refused_without_changing_anything() {
 async fn refresh_cadence_and_health_are_settings_of_the_institution() {
     let app = frozen().await;
     let view = app
-        .post("/tartan/institutions/settings", json!({"institution_id": "ins_109508", "refresh_interval_minutes": 60}))
+        .post(
+            "/tartan/institutions/settings",
+            json!({"institution_id": "ins_109508", "refresh_interval_minutes": 60}),
+        )
         .await
         .ok();
     assert_eq!(view["refresh_interval_minutes"], 60);
@@ -608,18 +611,26 @@ async fn refresh_cadence_and_health_are_settings_of_the_institution() {
     app.advance(json!({"minutes": 150})).await;
     let last = app.with_token("/item/get", &token).await.ok()["status"]["transactions"]["last_successful_update"].clone();
     let parse = |v: &Value| {
-        time::OffsetDateTime::parse(v.as_str().unwrap_or_default(), &time::format_description::well_known::Rfc3339)
-            .map(|t| t.unix_timestamp())
-            .unwrap_or_default()
+        time::OffsetDateTime::parse(
+            v.as_str().unwrap_or_default(),
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map(|t| t.unix_timestamp())
+        .unwrap_or_default()
     };
     assert_eq!(parse(&last) - parse(&created), 2 * 3600, "hourly updates");
 
-    app.trigger(json!({"institution_id": "ins_109508", "action": "degraded"})).await.ok();
+    app.trigger(json!({"institution_id": "ins_109508", "action": "degraded"}))
+        .await
+        .ok();
     let status = app
         .post("/institutions/get_by_id", json!({"institution_id": "ins_109508", "country_codes": ["US"], "options": {"include_status": true}}))
         .await
         .ok();
-    assert_eq!(status["institution"]["status"]["item_logins"]["status"], "DEGRADED");
+    assert_eq!(
+        status["institution"]["status"]["item_logins"]["status"],
+        "DEGRADED"
+    );
     // Degraded is slower, not broken.
     app.with_token("/accounts/balance/get", &token).await.ok();
 }

@@ -123,7 +123,12 @@ fn a_bad_keys_file_is_refused_at_startup() {
 async fn the_webhooks_command_prints_the_delivery_log() {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_tartan"))
-        .args(["serve", "--ephemeral", "--addr", &format!("127.0.0.1:{port}")])
+        .args([
+            "serve",
+            "--ephemeral",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+        ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -148,29 +153,63 @@ async fn the_webhooks_command_prints_the_delivery_log() {
     .json()
     .await
     .expect("json");
-    let exchanged: serde_json::Value = post("/item/public_token/exchange", serde_json::json!({"public_token": public["public_token"]}))
+    let exchanged: serde_json::Value = post(
+        "/item/public_token/exchange",
+        serde_json::json!({"public_token": public["public_token"]}),
+    )
+    .await
+    .expect("exchange")
+    .json()
+    .await
+    .expect("json");
+    post(
+        "/sandbox/item/reset_login",
+        serde_json::json!({"access_token": exchanged["access_token"]}),
+    )
+    .await
+    .expect("reset");
+    post("/tartan/webhooks/flush", serde_json::json!({}))
         .await
-        .expect("exchange")
-        .json()
-        .await
-        .expect("json");
-    post("/sandbox/item/reset_login", serde_json::json!({"access_token": exchanged["access_token"]}))
-        .await
-        .expect("reset");
-    post("/tartan/webhooks/flush", serde_json::json!({})).await.expect("flush");
+        .expect("flush");
     let out = Command::new(env!("CARGO_BIN_EXE_tartan"))
-        .args(["webhooks", "--url", &format!("http://127.0.0.1:{port}"), "--client-id", "cli_client", "--secret", "cli_secret"])
+        .args([
+            "webhooks",
+            "--url",
+            &format!("http://127.0.0.1:{port}"),
+            "--client-id",
+            "cli_client",
+            "--secret",
+            "cli_secret",
+        ])
         .output()
         .expect("run");
     let _ = child.kill();
     let _ = child.wait();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("ITEM/ERROR") && stdout.contains("http://127.0.0.1:9/hook"), "{stdout}");
-    assert!(stdout.contains("connection failed") && stdout.contains("retry at"), "{stdout}");
+    assert!(
+        stdout.contains("ITEM/ERROR") && stdout.contains("http://127.0.0.1:9/hook"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("connection failed") && stdout.contains("retry at"),
+        "{stdout}"
+    );
 
     let wrong = Command::new(env!("CARGO_BIN_EXE_tartan"))
-        .args(["webhooks", "--url", "http://127.0.0.1:9", "--client-id", "a", "--secret", "b"])
+        .args([
+            "webhooks",
+            "--url",
+            "http://127.0.0.1:9",
+            "--client-id",
+            "a",
+            "--secret",
+            "b",
+        ])
         .output()
         .expect("run");
     assert!(!wrong.status.success());
