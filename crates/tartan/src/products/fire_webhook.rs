@@ -83,16 +83,7 @@ fn payload(kind: &str, code: &str, item: &Item, now_ms: i64) -> Value {
         (_, "NEW_ACCOUNTS_AVAILABLE") => json!({"error": null}),
         _ => json!({}),
     };
-    let mut body = json!({
-        "webhook_type": kind,
-        "webhook_code": code,
-        "item_id": item.item_id,
-        "environment": "sandbox",
-    });
-    if let (Some(map), Value::Object(extra)) = (body.as_object_mut(), extra) {
-        map.extend(extra);
-    }
-    body
+    webhooks::payload(kind, code, item, extra)
 }
 
 pub fn fire_webhook(

@@ -152,10 +152,10 @@ pub fn enqueue_to(
     changes.push(Record::Delivery(Box::new(delivery)));
 }
 
-/// An `ITEM` webhook body with Plaid's common fields.
-pub fn item_payload(code: &str, item: &Item, extra: Value) -> Value {
+/// A webhook body about `item` with Plaid's common fields, plus the code's own fields.
+pub fn payload(webhook_type: &str, code: &str, item: &Item, extra: Value) -> Value {
     let mut body = json!({
-        "webhook_type": "ITEM",
+        "webhook_type": webhook_type,
         "webhook_code": code,
         "item_id": item.item_id,
         "environment": "sandbox",
@@ -164,6 +164,11 @@ pub fn item_payload(code: &str, item: &Item, extra: Value) -> Value {
         map.extend(extra);
     }
     body
+}
+
+/// An `ITEM` webhook body.
+pub fn item_payload(code: &str, item: &Item, extra: Value) -> Value {
+    payload("ITEM", code, item, extra)
 }
 
 /// The `error` object inside a webhook: Plaid's envelope without request_id, with status.

@@ -373,3 +373,55 @@ impl TestApp {
         self.with_token("/item/get", access_token).await.ok()["item"]["error"]["error_code"].clone()
     }
 }
+
+/// Unix seconds of an RFC 3339 timestamp in a JSON value (0 when it is not one).
+pub fn unix(v: &Value) -> i64 {
+    time::OffsetDateTime::parse(
+        v.as_str().unwrap_or_default(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map(|t| t.unix_timestamp())
+    .unwrap_or_default()
+}
+
+/// A free loopback port for a process the test starts.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Waits (bounded) until a Tartan on `port` answers its health check.
+pub async fn wait_ready(port: u16) {
+    let http = reqwest::Client::new();
+    for _ in 0..200 {
+        let ready = http
+            .get(format!("http://127.0.0.1:{port}/tartan/health"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success());
+        if ready {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("tartan did not become ready on port {port}");
+}
+
+/// Starts the real `tartan serve` binary on `port` with extra arguments.
+pub fn start_tartan(
+    port: u16,
+    args: &[&str],
+    log: &str,
+    stderr: std::process::Stdio,
+) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tartan"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .env("RUST_LOG", log)
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .expect("spawn tartan")
+}

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Receiver, TestApp, by_mask, spawn_app};
+use crate::helpers::{Receiver, TestApp, by_mask, spawn_app, unix};
 
 async fn frozen() -> TestApp {
     let app = spawn_app().await;
@@ -31,16 +31,8 @@ async fn transactions_items_are_updated_in_the_background() {
     let item = app.with_token("/item/get", &token).await.ok();
     let last = status_of(&item, "transactions", "last_successful_update");
     // Every 6 hours at First Platypus: the fourth update was 24 hours after creation.
-    let parse = |v: &Value| {
-        time::OffsetDateTime::parse(
-            v.as_str().unwrap_or_default(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map(|t| t.unix_timestamp())
-        .unwrap_or_default()
-    };
     assert_eq!(
-        parse(&last) - parse(&created["item"]["created_at"]),
+        unix(&last) - unix(&created["item"]["created_at"]),
         24 * 3600
     );
     let after = app.with_token("/accounts/get", &token).await.ok();
@@ -388,12 +380,7 @@ async fn oauth_consent_expires_with_a_warning_a_week_before() {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    let parse = |s: &str| {
-        time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .map(|t| t.unix_timestamp())
-            .unwrap_or_default()
-    };
-    assert_eq!(parse(&expires) - parse(&created), 90 * 86_400);
+    assert_eq!(unix(&json!(expires)) - unix(&json!(created)), 90 * 86_400);
 
     app.advance(json!({"days": 82})).await;
     app.flush().await;
@@ -610,15 +597,7 @@ async fn refresh_cadence_and_health_are_settings_of_the_institution() {
     let created = app.with_token("/item/get", &token).await.ok()["item"]["created_at"].clone();
     app.advance(json!({"minutes": 150})).await;
     let last = app.with_token("/item/get", &token).await.ok()["status"]["transactions"]["last_successful_update"].clone();
-    let parse = |v: &Value| {
-        time::OffsetDateTime::parse(
-            v.as_str().unwrap_or_default(),
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map(|t| t.unix_timestamp())
-        .unwrap_or_default()
-    };
-    assert_eq!(parse(&last) - parse(&created), 2 * 3600, "hourly updates");
+    assert_eq!(unix(&last) - unix(&created), 2 * 3600, "hourly updates");
 
     app.trigger(json!({"institution_id": "ins_109508", "action": "degraded"}))
         .await

@@ -1,12 +1,11 @@
 //! With a data dir, everything acknowledged survives a restart and a `kill -9`.
 
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Child, Stdio};
 
 use serde_json::json;
 use tartan::world::KeyPolicy;
 
-use crate::helpers::{TestApp, spawn_with};
+use crate::helpers::{TestApp, free_port, spawn_with, start_tartan, wait_ready};
 
 #[tokio::test]
 async fn state_survives_a_graceful_restart() {
@@ -67,42 +66,15 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
 async fn start_binary(data_dir: &std::path::Path) -> Server {
     let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_tartan"))
-        .args([
-            "serve",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--data-dir",
-        ])
-        .arg(data_dir)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn tartan");
-    let server = Server(child, port);
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        let ready = http
-            .get(format!("http://127.0.0.1:{port}/tartan/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success());
-        if ready {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("tartan did not become ready on port {port}");
+    let dir = data_dir.to_string_lossy().into_owned();
+    let server = Server(
+        start_tartan(port, &["--data-dir", &dir], "warn", Stdio::null()),
+        port,
+    );
+    wait_ready(port).await;
+    server
 }
 
 #[tokio::test]

@@ -4,45 +4,13 @@ use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
-
-async fn wait_ready(port: u16) {
-    let http = reqwest::Client::new();
-    for _ in 0..200 {
-        if http
-            .get(format!("http://127.0.0.1:{port}/tartan/health"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("tartan did not become ready on port {port}");
-}
+use crate::helpers::{free_port, start_tartan, wait_ready};
 
 /// Starts `tartan serve --ephemeral`, makes one request, sends `signal`, and returns the exit
 /// status and everything the process logged.
 async fn run_and_signal(signal: &str) -> (std::process::ExitStatus, String) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tartan"))
-        .args([
-            "serve",
-            "--ephemeral",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn tartan");
+    let mut child = start_tartan(port, &["--ephemeral"], "info", Stdio::piped());
     wait_ready(port).await;
     let reply = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/item/get"))
@@ -122,18 +90,7 @@ fn a_bad_keys_file_is_refused_at_startup() {
 #[tokio::test]
 async fn the_webhooks_command_prints_the_delivery_log() {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_tartan"))
-        .args([
-            "serve",
-            "--ephemeral",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn tartan");
+    let mut child = start_tartan(port, &["--ephemeral"], "warn", Stdio::null());
     wait_ready(port).await;
     let http = reqwest::Client::new();
     let post = |path: &str, body: serde_json::Value| {
