@@ -182,7 +182,8 @@ async fn record(
 ) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
-        while batch.len() < 1024 {
+        // Small batches keep each hold of the state's write lock short for readers.
+        while batch.len() < 128 {
             match rx.try_recv() {
                 Ok(o) => batch.push(o),
                 Err(_) => break,

@@ -15,7 +15,7 @@ mod logos;
 pub mod tenants;
 pub mod views;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,8 @@ pub struct State {
     pub deliveries: BTreeMap<u64, Delivery>,
     /// `seq` of the deliveries still to be attempted.
     pub pending: BTreeSet<u64>,
+    /// `seq` of finished deliveries kept in memory, oldest first (pruned from the front).
+    finished: VecDeque<u64>,
     pub delivery_seq: u64,
     /// Last change to any delivery (for followers of the log).
     pub log_seq: u64,
@@ -113,20 +115,15 @@ impl State {
                 self.log_seq = self.log_seq.max(d.log_seq);
                 if d.state == DeliveryState::Pending {
                     self.pending.insert(d.seq);
-                } else {
-                    self.pending.remove(&d.seq);
+                } else if self.pending.remove(&d.seq) || !self.deliveries.contains_key(&d.seq) {
+                    self.finished.push_back(d.seq);
                 }
                 self.deliveries.insert(d.seq, *d);
-                while self.deliveries.len() > RECENT_DELIVERIES {
-                    let Some(oldest) = self
-                        .deliveries
-                        .keys()
-                        .find(|seq| !self.pending.contains(seq))
-                        .copied()
-                    else {
-                        break;
-                    };
-                    self.deliveries.remove(&oldest);
+                // Pending deliveries always stay; finished ones only up to a bound.
+                while self.finished.len() > RECENT_DELIVERIES {
+                    if let Some(oldest) = self.finished.pop_front() {
+                        self.deliveries.remove(&oldest);
+                    }
                 }
             }
             Record::Trigger(t) => {
