@@ -151,6 +151,8 @@ impl State {
 /// The world: state, its store, and who may use it.
 pub struct World {
     state: RwLock<State>,
+    /// One mutation at a time: held across computing, committing and applying changes.
+    writer: parking_lot::Mutex<()>,
     store: Box<dyn Store>,
     pub policy: KeyPolicy,
     pub webhook_policy: WebhookPolicy,
@@ -171,6 +173,7 @@ impl World {
         }
         Ok(Self {
             state: RwLock::new(state),
+            writer: parking_lot::Mutex::new(()),
             store,
             policy,
             webhook_policy,
@@ -184,28 +187,36 @@ impl World {
 
     /// Runs a mutation: `f` reads the state and pushes the records it changes; they are
     /// committed to the store in one transaction, then applied in memory.
+    ///
+    /// Mutations are serialized by `writer`, so the state cannot change between `f` reading it
+    /// and its changes being applied; readers are kept out only while changes are applied in
+    /// memory, never while the store writes.
     pub fn write<R>(
         &self,
         f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
     ) -> Result<R, PlaidError> {
-        let mut state = self.state.write();
+        let _writer = self.writer.lock();
         let mut changes = Vec::new();
-        let result = f(&state, &mut changes)?;
-        if !changes.is_empty() {
-            self.store.commit(&changes).map_err(|e| {
-                tracing::error!(error = %e, "store commit failed");
-                PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
-                    .with_message("the change could not be saved; nothing was changed")
-            })?;
-            let wake = changes
-                .iter()
-                .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
+        let result = f(&self.state.read(), &mut changes)?;
+        if changes.is_empty() {
+            return Ok(result);
+        }
+        self.store.commit(&changes).map_err(|e| {
+            tracing::error!(error = %e, "store commit failed");
+            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+                .with_message("the change could not be saved; nothing was changed")
+        })?;
+        let wake = changes
+            .iter()
+            .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
+        {
+            let mut state = self.state.write();
             for record in changes {
                 state.apply(record);
             }
-            if wake {
-                self.wake_dispatcher.notify_one();
-            }
+        }
+        if wake {
+            self.wake_dispatcher.notify_one();
         }
         Ok(result)
     }
