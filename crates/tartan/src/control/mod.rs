@@ -621,13 +621,8 @@ async fn webhooks_flush(ctx: OwnedCtx, req: FlushRequest) -> Result<FlushView, P
                 due: 0,
                 waiting_for_retry: 0,
             };
-            for d in s
-                .pending
-                .iter()
-                .filter_map(|seq| s.deliveries.get(seq))
-                .filter(|d| d.client_id == ctx.client_id)
-            {
-                if d.next_attempt_ms.is_some_and(|t| t <= now) {
+            for &(due, _) in s.pending.get(&ctx.client_id).into_iter().flatten() {
+                if due <= now {
                     view.due += 1;
                 } else {
                     view.waiting_for_retry += 1;

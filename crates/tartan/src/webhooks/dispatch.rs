@@ -12,13 +12,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_lc_rs::digest;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use base64::Engine;
-use base64::engine::general_purpose::STANDARD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use parking_lot::Mutex;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{Attempt, Delivery, DeliveryState, describe, retry_delay_ms};
+use super::{Attempt, DeliveryState, describe, retry_delay_ms};
 use crate::world::{Record, World, clock};
 
 /// How many deliveries may be in flight at once.
@@ -30,7 +31,8 @@ struct Job {
     seq: u64,
     url: String,
     body: String,
-    jwt: Result<String, String>,
+    kid: String,
+    key: Option<Arc<EcdsaKeyPair>>,
 }
 
 struct Outcome {
@@ -43,16 +45,26 @@ struct Outcome {
 
 /// `Plaid-Verification` for `body`: header {alg ES256, kid, typ JWT}, claims {iat,
 /// request_body_sha256}. `iat` is wall-clock time, because receivers check it against theirs.
-pub fn sign(key: &EncodingKey, kid: &str, body: &str) -> Result<String, String> {
+pub fn sign(key: &EcdsaKeyPair, kid: &str, body: &str) -> Result<String, String> {
     let hash = digest::digest(&digest::SHA256, body.as_bytes());
     let hex: String = hash.as_ref().iter().map(|b| format!("{b:02x}")).collect();
-    let mut header = Header::new(Algorithm::ES256);
-    header.kid = Some(kid.to_owned());
+    let header = serde_json::json!({"alg": "ES256", "kid": kid, "typ": "JWT"});
     let claims = serde_json::json!({
         "iat": clock::system_now_ms() / 1000,
         "request_body_sha256": hex,
     });
-    jsonwebtoken::encode(&header, &claims, key).map_err(|e| e.to_string())
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = key
+        .sign(&SystemRandom::new(), signing_input.as_bytes())
+        .map_err(|_| "the ES256 signature failed".to_owned())?;
+    Ok(format!(
+        "{signing_input}.{}",
+        URL_SAFE_NO_PAD.encode(signature.as_ref())
+    ))
 }
 
 /// Runs until the process ends.
@@ -68,7 +80,7 @@ pub async fn run(world: Arc<World>, timeout: Duration) {
     let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
     tokio::spawn(record(world.clone(), rx, in_flight.clone()));
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
-    let mut keys: HashMap<String, Arc<EncodingKey>> = HashMap::new();
+    let mut keys: HashMap<String, Option<Arc<EcdsaKeyPair>>> = HashMap::new();
     loop {
         let due = due_jobs(&world, &in_flight, &mut keys);
         if due.is_empty() {
@@ -92,43 +104,63 @@ pub async fn run(world: Arc<World>, timeout: Duration) {
     }
 }
 
-/// The deliveries due now that are not already being sent, signed and ready.
+/// The deliveries due now that are not already being sent: for each tenant, only the front
+/// of its queue (ordered by due time) is read.
 fn due_jobs(
     world: &World,
     in_flight: &Mutex<HashSet<u64>>,
-    keys: &mut HashMap<String, Arc<EncodingKey>>,
+    keys: &mut HashMap<String, Option<Arc<EcdsaKeyPair>>>,
 ) -> Vec<Job> {
-    let ready: Vec<(Delivery, String, String)> = world.read(|s| {
+    let ready: Vec<(u64, String, String, String, String)> = world.read(|s| {
         let busy = in_flight.lock();
-        s.pending
-            .iter()
-            .filter(|seq| !busy.contains(seq))
-            .filter_map(|seq| s.deliveries.get(seq))
-            .filter(|d| {
-                d.next_attempt_ms
-                    .is_some_and(|t| t <= s.now_ms(&d.client_id))
-            })
-            .take(CONCURRENCY * 2)
-            .filter_map(|d| {
-                let key = &s.tenants.get(&d.client_id)?.webhook_key;
-                Some((d.clone(), key.kid.clone(), key.pkcs8.clone()))
-            })
-            .collect()
+        let mut ready = Vec::new();
+        for (client_id, queue) in &s.pending {
+            let Some(tenant) = s.tenants.get(client_id) else {
+                continue;
+            };
+            let now = tenant.clock.now_ms();
+            let key = &tenant.webhook_key;
+            for &(_, seq) in queue.iter().take_while(|(due, _)| *due <= now) {
+                if ready.len() >= CONCURRENCY {
+                    return ready;
+                }
+                if busy.contains(&seq) {
+                    continue;
+                }
+                if let Some(d) = s.deliveries.get(&seq) {
+                    ready.push((
+                        seq,
+                        d.url.clone(),
+                        d.body.clone(),
+                        key.kid.clone(),
+                        key.pkcs8.clone(),
+                    ));
+                }
+            }
+        }
+        ready
     });
     let mut busy = in_flight.lock();
     ready
         .into_iter()
-        .map(|(d, kid, pkcs8)| {
-            busy.insert(d.seq);
-            let key = keys.entry(kid.clone()).or_insert_with(|| {
-                let der = STANDARD.decode(pkcs8).unwrap_or_default();
-                Arc::new(EncodingKey::from_ec_der(&der))
-            });
+        .map(|(seq, url, body, kid, pkcs8)| {
+            busy.insert(seq);
+            // Parsing the key is as costly as signing: do it once per key.
+            let key = keys
+                .entry(kid.clone())
+                .or_insert_with(|| {
+                    let der = STANDARD.decode(pkcs8).ok()?;
+                    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der)
+                        .ok()
+                        .map(Arc::new)
+                })
+                .clone();
             Job {
-                seq: d.seq,
-                jwt: sign(key, &kid, &d.body),
-                url: d.url,
-                body: d.body,
+                seq,
+                url,
+                body,
+                kid,
+                key,
             }
         })
         .collect()
@@ -136,7 +168,11 @@ fn due_jobs(
 
 async fn send(http: &reqwest::Client, job: Job) -> Outcome {
     let started = Instant::now();
-    let jwt = match job.jwt {
+    let signed = match &job.key {
+        Some(key) => sign(key, &job.kid, &job.body),
+        None => Err("the tenant's signing key is unreadable".to_owned()),
+    };
+    let jwt = match signed {
         Ok(jwt) => jwt,
         Err(e) => {
             return Outcome {

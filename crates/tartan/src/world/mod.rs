@@ -78,8 +78,9 @@ pub struct State {
     pub views: views::Views,
     /// Recent webhook deliveries by `seq` (every pending one, and the newest finished ones).
     pub deliveries: BTreeMap<u64, Delivery>,
-    /// `seq` of the deliveries still to be attempted.
-    pub pending: BTreeSet<u64>,
+    /// Deliveries still to be attempted, per tenant, ordered by when they are due (tenant
+    /// clock): the dispatcher reads only the front of each.
+    pub pending: HashMap<String, BTreeSet<(i64, u64)>>,
     /// `seq` of finished deliveries kept in memory, oldest first (pruned from the front).
     finished: VecDeque<u64>,
     pub delivery_seq: u64,
@@ -113,9 +114,21 @@ impl State {
             Record::Delivery(d) => {
                 self.delivery_seq = self.delivery_seq.max(d.seq);
                 self.log_seq = self.log_seq.max(d.log_seq);
+                let previous = self.deliveries.get(&d.seq);
+                let was_pending = previous.is_some_and(|p| p.state == DeliveryState::Pending);
+                if let Some(p) = previous.filter(|_| was_pending) {
+                    let due = p.next_attempt_ms.unwrap_or_default();
+                    if let Some(queue) = self.pending.get_mut(&p.client_id) {
+                        queue.remove(&(due, p.seq));
+                    }
+                }
                 if d.state == DeliveryState::Pending {
-                    self.pending.insert(d.seq);
-                } else if self.pending.remove(&d.seq) || !self.deliveries.contains_key(&d.seq) {
+                    let due = d.next_attempt_ms.unwrap_or_default();
+                    self.pending
+                        .entry(d.client_id.clone())
+                        .or_default()
+                        .insert((due, d.seq));
+                } else if was_pending || previous.is_none() {
                     self.finished.push_back(d.seq);
                 }
                 self.deliveries.insert(d.seq, *d);
@@ -195,6 +208,13 @@ impl World {
         &self,
         f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
     ) -> Result<R, PlaidError> {
+        off_worker(|| self.write_now(f))
+    }
+
+    fn write_now<R>(
+        &self,
+        f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
+    ) -> Result<R, PlaidError> {
         let _writer = self.writer.lock();
         let mut changes = Vec::new();
         let result = f(&self.state.read(), &mut changes)?;
@@ -219,5 +239,15 @@ impl World {
             self.wake_dispatcher.notify_one();
         }
         Ok(result)
+    }
+}
+
+/// Runs blocking work (waiting for the writer lock, the store's commit) without holding up an
+/// async worker: on a multi-threaded runtime the worker hands its other tasks on meanwhile.
+fn off_worker<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
     }
 }
