@@ -69,13 +69,9 @@ pub fn sign(key: &EcdsaKeyPair, kid: &str, body: &str) -> Result<String, String>
 
 /// Runs until the process ends.
 pub async fn run(world: Arc<World>, timeout: Duration) {
-    let http = match reqwest::Client::builder().timeout(timeout).build() {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "webhook client could not be built; no webhooks will be sent");
-            return;
-        }
-    };
+    // Built on the first due webhook: its TLS roots cost memory a Tartan without webhooks
+    // never needs.
+    let mut http: Option<reqwest::Client> = None;
     let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::default();
     let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
     tokio::spawn(record(world.clone(), rx, in_flight.clone()));
@@ -90,11 +86,21 @@ pub async fn run(world: Arc<World>, timeout: Duration) {
             }
             continue;
         }
+        let client = match &http {
+            Some(c) => c.clone(),
+            None => match reqwest::Client::builder().timeout(timeout).build() {
+                Ok(c) => http.insert(c).clone(),
+                Err(e) => {
+                    tracing::error!(error = %e, "webhook client could not be built; no webhooks will be sent");
+                    return;
+                }
+            },
+        };
         for job in due {
             let Ok(permit) = permits.clone().acquire_owned().await else {
                 return;
             };
-            let (http, tx) = (http.clone(), tx.clone());
+            let (http, tx) = (client.clone(), tx.clone());
             tokio::spawn(async move {
                 let outcome = send(&http, job).await;
                 let _ = tx.send(outcome);
