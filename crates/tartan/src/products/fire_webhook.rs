@@ -6,7 +6,7 @@ use tartan_types::{ErrorCode, PlaidError};
 
 use crate::surface::Ctx;
 use crate::webhooks;
-use crate::world::{Item, Record, clock};
+use crate::world::{Item, clock};
 
 /// For each code: the types it may be fired as (the first is the default) and, per type, the
 /// product the Item needs.
@@ -112,7 +112,7 @@ pub fn fire_webhook(
     };
     ctx.world.write(|state, changes| {
         let now = state.now_ms(&ctx.client_id);
-        let mut item = state
+        let item = state
             .item_for_token(&ctx.client_id, &req.access_token)?
             .clone();
         if let Some(product) = product
@@ -125,8 +125,7 @@ pub fn fire_webhook(
             return Err(PlaidError::new(ErrorCode::SANDBOX_WEBHOOK_INVALID));
         }
         let body = payload(kind, &req.webhook_code, &item, now);
-        webhooks::enqueue(state, changes, &mut item, now, body);
-        changes.push(Record::Item(Box::new(item)));
+        webhooks::enqueue(state, changes, &item, now, body);
         Ok(SandboxItemFireWebhookResponse {
             webhook_fired: true,
         })

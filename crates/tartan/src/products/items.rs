@@ -45,7 +45,7 @@ pub fn item_get(ctx: &Ctx<'_>, req: AccessTokenRequest) -> Result<ItemGetRespons
             status: Some(ItemStatus {
                 investments: status_wire(item.investments.as_ref()),
                 transactions: status_wire(item.transactions.as_ref()),
-                last_webhook: item.last_webhook.as_ref().map(|w| LastWebhook {
+                last_webhook: s.last_webhooks.get(&item.item_id).map(|w| LastWebhook {
                     sent_at: Some(clock::wire(w.sent_at_ms)),
                     code_sent: w.code_sent.clone(),
                 }),
@@ -87,7 +87,7 @@ pub fn webhook_update(
                 &item,
                 json!({"new_webhook_url": url, "error": null}),
             );
-            webhooks::enqueue_to(state, changes, &mut item, url, now, payload);
+            webhooks::enqueue_to(state, changes, &item, url, now, payload);
         }
         let wire = item_wire(&item, false);
         changes.push(Record::Item(Box::new(item)));

@@ -255,7 +255,7 @@ async fn record(
                     }
                 };
                 d.log_seq = state.log_seq + k as u64 + 1;
-                lines.push(describe(&d));
+                lines.push((ok, describe(&d)));
                 changes.push(Record::Delivery(Box::new(d)));
             }
             Ok(lines)
@@ -268,8 +268,12 @@ async fn record(
         }
         match lines {
             Ok(lines) => {
-                for line in lines {
-                    tracing::info!(target: "webhook", "{line}");
+                for (ok, line) in lines {
+                    if ok {
+                        tracing::debug!(target: "webhook", "{line}");
+                    } else {
+                        tracing::warn!(target: "webhook", "{line}");
+                    }
                 }
             }
             Err(e) => tracing::error!(error = %e, "webhook attempts could not be recorded"),

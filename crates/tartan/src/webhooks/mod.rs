@@ -99,7 +99,7 @@ pub fn retry_delay_ms(attempts_made: usize) -> Option<i64> {
 pub fn enqueue(
     state: &State,
     changes: &mut Vec<Record>,
-    item: &mut Item,
+    item: &Item,
     now_ms: i64,
     payload: Value,
 ) -> bool {
@@ -114,7 +114,7 @@ pub fn enqueue(
 pub fn enqueue_to(
     state: &State,
     changes: &mut Vec<Record>,
-    item: &mut Item,
+    item: &Item,
     url: &str,
     now_ms: i64,
     payload: Value,
@@ -145,10 +145,6 @@ pub fn enqueue_to(
         next_attempt_ms: Some(now_ms),
         attempts: Vec::new(),
     };
-    item.last_webhook = Some(crate::world::items::LastWebhookState {
-        sent_at_ms: now_ms,
-        code_sent: code,
-    });
     changes.push(Record::Delivery(Box::new(delivery)));
 }
 

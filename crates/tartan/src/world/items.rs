@@ -85,8 +85,6 @@ pub struct Item {
     /// Accounts the bank opened since the Item was linked; not shared until the user adds them.
     #[serde(default)]
     pub new_accounts: Vec<AccountState>,
-    #[serde(default)]
-    pub last_webhook: Option<LastWebhookState>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -380,7 +378,6 @@ impl World {
                 pending_expiration_sent: false,
                 contacts: 0,
                 new_accounts: Vec::new(),
-                last_webhook: None,
             };
             for p in new.products {
                 item.add_product(*p);
@@ -506,7 +503,7 @@ impl World {
             let mut item = state.item_for_token(client_id, access_token)?.clone();
             item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
             if let Some(payload) = webhooks::item_error(&item) {
-                webhooks::enqueue(state, changes, &mut item, now, payload);
+                webhooks::enqueue(state, changes, &item, now, payload);
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(())

@@ -87,6 +87,8 @@ pub struct State {
     /// Last change to any delivery (for followers of the log).
     pub log_seq: u64,
     pub triggers: BTreeMap<String, Trigger>,
+    /// The newest webhook sent for each Item (`status.last_webhook`), derived from deliveries.
+    pub last_webhooks: HashMap<String, items::LastWebhookState>,
 }
 
 /// Finished deliveries kept in memory for `/tartan/webhooks`; the store keeps them all.
@@ -114,6 +116,21 @@ impl State {
             Record::Delivery(d) => {
                 self.delivery_seq = self.delivery_seq.max(d.seq);
                 self.log_seq = self.log_seq.max(d.log_seq);
+                if let Some(item_id) = &d.item_id {
+                    let newer = self
+                        .last_webhooks
+                        .get(item_id)
+                        .is_none_or(|w| w.sent_at_ms <= d.created_at_ms);
+                    if newer {
+                        self.last_webhooks.insert(
+                            item_id.clone(),
+                            items::LastWebhookState {
+                                sent_at_ms: d.created_at_ms,
+                                code_sent: d.webhook_code.clone(),
+                            },
+                        );
+                    }
+                }
                 let previous = self.deliveries.get(&d.seq);
                 let was_pending = previous.is_some_and(|p| p.state == DeliveryState::Pending);
                 if let Some(p) = previous.filter(|_| was_pending) {

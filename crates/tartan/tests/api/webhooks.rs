@@ -460,6 +460,9 @@ async fn the_outbox_survives_a_restart() {
     assert_eq!(log[0]["webhook_code"], "ERROR");
     assert_eq!(log[0]["state"], "pending");
     assert_eq!(log[0]["attempts"].as_array().map(Vec::len), Some(1));
+    // status.last_webhook is rebuilt from the stored deliveries.
+    let status = &app.with_token("/item/get", &token).await.ok()["status"];
+    assert_eq!(status["last_webhook"]["code_sent"], "ERROR");
 }
 
 #[tokio::test]
