@@ -31,23 +31,12 @@ pub fn router() -> Router<AppState> {
         .route("/tartan/webhook_key", control_get(webhook_key))
         .route(
             "/tartan/triggers",
-            control_get(triggers_list).post(plaid_post(trigger_create)),
+            control_get(triggers_list).merge(plaid(trigger_create)),
         )
         .route("/tartan/settings", plaid(settings_update))
         .route("/tartan/institutions/settings", plaid(institution_settings))
         .route("/tartan/webhooks", control_get(webhooks_list))
         .route("/tartan/webhooks/flush", plaid_async(webhooks_flush))
-}
-
-/// `plaid()` as a method router to combine with a GET on the same path.
-fn plaid_post<Req, Resp>(
-    handler: crate::surface::Handler<Req, Resp>,
-) -> axum::routing::MethodRouter<AppState>
-where
-    Req: serde::de::DeserializeOwned + Send + 'static,
-    Resp: Serialize + Send + 'static,
-{
-    plaid(handler)
 }
 
 #[derive(Serialize)]

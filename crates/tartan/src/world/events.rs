@@ -180,7 +180,7 @@ fn announce_error(state: &State, changes: &mut Vec<Record>, item: &mut Item, now
 }
 
 /// A background update: refreshes Plaid's copy, or records the failure.
-fn refresh(state: &State, changes: &mut Vec<Record>, bank: &Bank, item: &mut Item, now: i64) {
+fn refresh(bank: &Bank, item: &mut Item, now: i64) {
     item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
     let failed = bank.outage.is_some();
     if !failed {
@@ -196,7 +196,6 @@ fn refresh(state: &State, changes: &mut Vec<Record>, bank: &Bank, item: &mut Ite
             status.last_successful_update_ms = Some(now);
         }
     }
-    let _ = (state, changes);
 }
 
 /// Applies an Item-level action; returns what happened, for the trigger's record.
@@ -320,7 +319,7 @@ impl Run<'_> {
         let Some(item) = self.item(id) else { return };
         let bank = tenant.bank(item.institution());
         match timer {
-            Timer::Refresh => refresh(state, changes, &bank, item, now),
+            Timer::Refresh => refresh(&bank, item, now),
             Timer::LoginExpiry => {
                 item.login_expires_ms = None;
                 item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
@@ -338,9 +337,6 @@ impl Run<'_> {
             }
             Timer::ConsentExpiry => {
                 item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
-                if let Some(e) = item.error.as_mut() {
-                    e.code = ErrorCode::ITEM_LOGIN_REQUIRED.as_str().to_owned();
-                }
                 announce_error(state, changes, item, now);
             }
         }
