@@ -106,6 +106,7 @@ async fn tick(world: Arc<World>) {
                 .collect()
         });
         for (client_id, now) in due {
+            let _turn = world.write_turn().await;
             if let Err(e) = world.run_until(&client_id, now, None) {
                 tracing::error!(client_id, error = %e, "due events could not run");
             }

@@ -12,7 +12,7 @@ use tartan_types::wire::Jwk;
 use tartan_types::{ErrorCode, ErrorType, PlaidError};
 
 use crate::products::webhook_keys::jwk;
-use crate::surface::{AppState, Ctx, OwnedCtx, control_get, plaid, plaid_async};
+use crate::surface::{AppState, Ctx, OwnedCtx, control_get, plaid_async, plaid_write};
 use crate::webhooks::{self, Attempt, Delivery, DeliveryState};
 use crate::world::clock::{self, DAY_MS, HOUR_MS, MINUTE_MS, TenantClock};
 use crate::world::events::RunReport;
@@ -24,17 +24,20 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/tartan/health", get(health))
         .route("/tartan/clock", control_get(clock_get))
-        .route("/tartan/clock/advance", plaid(clock_advance))
-        .route("/tartan/clock/set", plaid(clock_set))
-        .route("/tartan/clock/freeze", plaid(clock_freeze))
-        .route("/tartan/clock/resume", plaid(clock_resume))
+        .route("/tartan/clock/advance", plaid_write(clock_advance))
+        .route("/tartan/clock/set", plaid_write(clock_set))
+        .route("/tartan/clock/freeze", plaid_write(clock_freeze))
+        .route("/tartan/clock/resume", plaid_write(clock_resume))
         .route("/tartan/webhook_key", control_get(webhook_key))
         .route(
             "/tartan/triggers",
-            control_get(triggers_list).merge(plaid(trigger_create)),
+            control_get(triggers_list).merge(plaid_write(trigger_create)),
         )
-        .route("/tartan/settings", plaid(settings_update))
-        .route("/tartan/institutions/settings", plaid(institution_settings))
+        .route("/tartan/settings", plaid_write(settings_update))
+        .route(
+            "/tartan/institutions/settings",
+            plaid_write(institution_settings),
+        )
         .route("/tartan/webhooks", control_get(webhooks_list))
         .route("/tartan/webhooks/flush", plaid_async(webhooks_flush))
 }

@@ -9,14 +9,14 @@ use tartan_types::wire::{AccountsGetRequest, AccountsGetResponse, BalanceGetRequ
 use tartan_types::{ErrorCode, PlaidError};
 
 use super::{account_wire, cached_accounts, item_wire};
-use crate::surface::{AppState, Ctx, plaid};
+use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::world::events::contact_bank;
 use crate::world::{Record, clock};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/accounts/get", plaid(accounts_get))
-        .route("/accounts/balance/get", plaid(balance_get))
+        .route("/accounts/balance/get", plaid_write(balance_get))
 }
 
 /// `/accounts/get`'s body, from views rendered once per write of the Item.

@@ -5,11 +5,11 @@ use tartan_types::wire::{AccountsGetRequest, AuthGetResponse, AuthNumbers, Produ
 use tartan_types::{ErrorCode, PlaidError};
 
 use super::{cached_accounts, item_wire, with_product};
-use crate::surface::{AppState, Ctx, plaid};
+use crate::surface::{AppState, Ctx, plaid_write};
 use crate::world::bank::{self, Numbers};
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/auth/get", plaid(auth_get))
+    Router::new().route("/auth/get", plaid_write(auth_get))
 }
 
 pub fn auth_get(ctx: &Ctx<'_>, req: AccountsGetRequest) -> Result<AuthGetResponse, PlaidError> {

@@ -5,11 +5,11 @@ use tartan_types::PlaidError;
 use tartan_types::wire::{AccountWithOwners, AccountsGetRequest, IdentityGetResponse, Product};
 
 use super::{cached_accounts, item_wire, with_product};
-use crate::surface::{AppState, Ctx, plaid};
+use crate::surface::{AppState, Ctx, plaid_write};
 use crate::world::bank;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/identity/get", plaid(identity_get))
+    Router::new().route("/identity/get", plaid_write(identity_get))
 }
 
 pub fn identity_get(

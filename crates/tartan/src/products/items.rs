@@ -11,7 +11,7 @@ use tartan_types::wire::{
 use serde_json::json;
 
 use super::item_wire;
-use crate::surface::{AppState, Ctx, plaid};
+use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::webhooks;
 use crate::world::items::UpdateStatus;
 use crate::world::{Record, clock};
@@ -19,13 +19,16 @@ use crate::world::{Record, clock};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/item/get", plaid(item_get))
-        .route("/item/remove", plaid(item_remove))
-        .route("/item/webhook/update", plaid(webhook_update))
+        .route("/item/remove", plaid_write(item_remove))
+        .route("/item/webhook/update", plaid_write(webhook_update))
         .route(
             "/item/access_token/invalidate",
-            plaid(access_token_invalidate),
+            plaid_write(access_token_invalidate),
         )
-        .route("/item/public_token/exchange", plaid(public_token_exchange))
+        .route(
+            "/item/public_token/exchange",
+            plaid_write(public_token_exchange),
+        )
 }
 
 /// A product's update timestamps; null for a product the Item does not update.

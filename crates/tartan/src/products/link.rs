@@ -8,14 +8,14 @@ use tartan_types::wire::{
 use tartan_types::{ErrorCode, PlaidError};
 
 use super::validate_url;
-use crate::surface::{AppState, Ctx, plaid};
+use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::world::clock::{self, HOUR_MS, MINUTE_MS};
 use crate::world::ids::{self, TokenKind};
 use crate::world::items::LinkToken;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/link/token/create", plaid(token_create))
+        .route("/link/token/create", plaid_write(token_create))
         .route("/link/token/get", plaid(token_get))
 }
 

@@ -7,17 +7,20 @@ use tartan_types::wire::{
 };
 use tartan_types::{ErrorCode, PlaidError};
 
-use crate::surface::{AppState, Ctx, plaid};
+use crate::surface::{AppState, Ctx, plaid_write};
 use crate::world::institutions;
 use crate::world::items::NewItem;
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/sandbox/public_token/create", plaid(public_token_create))
-        .route("/sandbox/item/reset_login", plaid(reset_login))
+        .route(
+            "/sandbox/public_token/create",
+            plaid_write(public_token_create),
+        )
+        .route("/sandbox/item/reset_login", plaid_write(reset_login))
         .route(
             "/sandbox/item/fire_webhook",
-            plaid(super::fire_webhook::fire_webhook),
+            plaid_write(super::fire_webhook::fire_webhook),
         )
 }
 

@@ -56,6 +56,24 @@ where
     Req: DeserializeOwned + Send + 'static,
     Resp: Serialize + Send + 'static,
 {
+    mount(handler, false)
+}
+
+/// Like [`plaid`], for an endpoint that may change the world: it first waits for its write
+/// turn asynchronously, so that writers queue as futures, not as blocked threads.
+pub fn plaid_write<Req, Resp>(handler: Handler<Req, Resp>) -> MethodRouter<AppState>
+where
+    Req: DeserializeOwned + Send + 'static,
+    Resp: Serialize + Send + 'static,
+{
+    mount(handler, true)
+}
+
+fn mount<Req, Resp>(handler: Handler<Req, Resp>, writes: bool) -> MethodRouter<AppState>
+where
+    Req: DeserializeOwned + Send + 'static,
+    Resp: Serialize + Send + 'static,
+{
     post(
         move |State(app): State<AppState>,
               Extension(rid): Extension<RequestId>,
@@ -69,6 +87,10 @@ where
                         .with_message(format!("body could not be read: {}", e.body_text()));
                     return error_response(&error, &rid.0);
                 }
+            };
+            let _turn = match writes {
+                true => Some(app.world.write_turn().await),
+                false => None,
             };
             let result = decode::json_object(&headers, &body).and_then(|mut body| {
                 let client_id = authenticate(&app.world, &headers, &mut body)?;

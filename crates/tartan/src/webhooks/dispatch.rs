@@ -231,6 +231,7 @@ async fn record(
                 Err(_) => break,
             }
         }
+        let turn = world.write_turn().await;
         let lines = world.write(|state, changes| {
             let mut lines = Vec::with_capacity(batch.len());
             for (k, o) in batch.iter().enumerate() {
@@ -260,6 +261,7 @@ async fn record(
             }
             Ok(lines)
         });
+        drop(turn);
         {
             let mut busy = in_flight.lock();
             for o in &batch {

@@ -183,6 +183,9 @@ pub struct World {
     state: RwLock<State>,
     /// One mutation at a time: held across computing, committing and applying changes.
     writer: parking_lot::Mutex<()>,
+    /// Async callers queue here before writing, so waiting writers do not each hold a
+    /// blocking thread (which made tokio start dozens of threads after any short stall).
+    turn: tokio::sync::Mutex<()>,
     store: Box<dyn Store>,
     pub policy: KeyPolicy,
     pub webhook_policy: WebhookPolicy,
@@ -204,11 +207,17 @@ impl World {
         Ok(Self {
             state: RwLock::new(state),
             writer: parking_lot::Mutex::new(()),
+            turn: tokio::sync::Mutex::new(()),
             store,
             policy,
             webhook_policy,
             wake_dispatcher: tokio::sync::Notify::new(),
         })
+    }
+
+    /// Waits (as a future) for this caller's turn to write; hold it across `write` calls.
+    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.turn.lock().await
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
