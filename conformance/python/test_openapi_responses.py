@@ -34,6 +34,7 @@ import pytest
 import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
+from conftest import ERROR_FIELDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT.parent / "shared" / "plaid-openapi" / "2020-09-14.yml"
@@ -114,17 +115,7 @@ SANDBOX_USERS = (
     "user_credit_profile_excellent",
     "user_custom",
 )
-ERROR_ENVELOPE = (
-    "error_type",
-    "error_code",
-    "error_message",
-    "display_message",
-    "request_id",
-    "causes",
-    "status",
-    "documentation_url",
-    "suggested_action",
-)
+ERROR_ENVELOPE = ERROR_FIELDS  # one list of the envelope's fields, in conftest.py
 
 
 # --- loading the spec once ---------------------------------------------------------
