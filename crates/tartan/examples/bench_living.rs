@@ -8,7 +8,9 @@
 //!    over 100 Items; deliveries/s from the first fire to the last receipt.
 //! 3. `/accounts/get` latency (paced, a few clients) idle, then while the dispatcher is busy:
 //!    (a) during a throughput run (the target's measure), (b) while a backlog is delivered with
-//!    no API load (dispatcher only), (c) control: Item writes at full speed, no webhooks.
+//!    no API load (dispatcher only), (c) control: Item writes at full speed, no webhooks,
+//!    (d) control: no Tartan work, one thread of this process spinning (the machine's own
+//!    scheduling noise when a core is taken).
 //! 4. Advancing a frozen clock 30 days over 1,000 Transactions Items, with the 30-day login
 //!    expiry off (background updates only) and on (ERROR webhooks too); another tenant reads
 //!    meanwhile.
@@ -857,53 +859,75 @@ async fn measure_accounts(
     stop: Option<Arc<dyn Fn() -> bool + Send + Sync>>,
 ) -> Latencies {
     let s = &c.settings;
-    let concurrency = s.accounts_concurrency;
-    let started = Instant::now();
-    let end = started + Duration::from_secs_f64(secs);
-    let mut tasks = Vec::new();
-    for k in 0..concurrency {
-        let t = c.tartan.clone();
-        let (tenant, token) = (tenant.to_owned(), token.to_owned());
-        let stop = stop.clone();
-        let period = (s.accounts_rate > 0.0)
-            .then(|| Duration::from_secs_f64(concurrency as f64 / s.accounts_rate));
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut errors = 0usize;
-            let body = json!({"access_token": token});
-            let mut ticker = period.map(|p| {
-                // Spread the tasks' starts over one period.
-                let offset = p.mul_f64(k as f64 / concurrency as f64);
-                let mut i = tokio::time::interval_at((Instant::now() + offset).into(), p);
-                i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-                i
-            });
-            loop {
-                if let Some(i) = ticker.as_mut() {
-                    i.tick().await;
-                }
-                if Instant::now() >= end || stop.as_ref().is_some_and(|f| f()) {
-                    break;
-                }
-                let sent = Instant::now();
-                match t
-                    .call_timeout(&tenant, "/accounts/get", &body, Duration::from_secs(5))
-                    .await
-                {
-                    Ok(v) if v["accounts"].is_array() => lat.push((sent, ms(sent.elapsed()))),
-                    _ => errors += 1,
+    let (concurrency, rate) = (s.accounts_concurrency, s.accounts_rate);
+    // The measuring clients run on a thread and runtime of their own, with their own
+    // connections, so the load generator and the receiver in this process never delay them.
+    let t = Tartan {
+        http: reqwest::Client::new(),
+        base: c.tartan.base.clone(),
+    };
+    let (tenant, token) = (tenant.to_owned(), token.to_owned());
+    let measuring = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the measuring clients");
+        runtime.block_on(async move {
+            let started = Instant::now();
+            let end = started + Duration::from_secs_f64(secs);
+            let mut tasks = Vec::new();
+            for k in 0..concurrency {
+                let t = t.clone();
+                let (tenant, token) = (tenant.clone(), token.clone());
+                let stop = stop.clone();
+                let period =
+                    (rate > 0.0).then(|| Duration::from_secs_f64(concurrency as f64 / rate));
+                tasks.push(tokio::spawn(async move {
+                    let mut lat = Vec::new();
+                    let mut errors = 0usize;
+                    let body = json!({"access_token": token});
+                    let mut ticker = period.map(|p| {
+                        // Spread the tasks' starts over one period.
+                        let offset = p.mul_f64(k as f64 / concurrency as f64);
+                        let mut i = tokio::time::interval_at((Instant::now() + offset).into(), p);
+                        i.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                        i
+                    });
+                    loop {
+                        if let Some(i) = ticker.as_mut() {
+                            i.tick().await;
+                        }
+                        if Instant::now() >= end || stop.as_ref().is_some_and(|f| f()) {
+                            break;
+                        }
+                        let sent = Instant::now();
+                        match t
+                            .call_timeout(&tenant, "/accounts/get", &body, Duration::from_secs(5))
+                            .await
+                        {
+                            Ok(v) if v["accounts"].is_array() => {
+                                lat.push((sent, ms(sent.elapsed())))
+                            }
+                            _ => errors += 1,
+                        }
+                    }
+                    (lat, errors)
+                }));
+            }
+            let (mut samples, mut errors) = (Vec::new(), 0);
+            for task in tasks {
+                if let Ok((lat, e)) = task.await {
+                    samples.extend(lat);
+                    errors += e;
                 }
             }
-            (lat, errors)
-        }));
-    }
-    let (mut samples, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        if let Ok((lat, e)) = task.await {
-            samples.extend(lat);
-            errors += e;
-        }
-    }
+            (samples, errors, started)
+        })
+    });
+    let (mut samples, errors, started) = tokio::task::spawn_blocking(move || measuring.join())
+        .await
+        .expect("the measuring thread is joined")
+        .expect("the measuring thread finished");
     if let Ok(dir) = std::env::var("SAMPLES_DIR") {
         write_samples(&dir, label, &mut samples);
     }
@@ -1062,6 +1086,29 @@ async fn phase_accounts(c: &'static Ctx) -> anyhow::Result<()> {
         rows.push(("(c) control: writes only", busy, note));
     }
 
+    // (d) Control: no Tartan work at all, one thread of this process spinning, so one core's
+    // worth of CPU is taken from Tartan as in (a). What (d) costs the p99 is the machine's
+    // scheduling, not Tartan's.
+    {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let spinner = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                let mut x = 0u64;
+                while !stop.load(Ordering::Relaxed) {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            })
+        };
+        let cpu = CpuMeter::start(s);
+        let busy =
+            measure_accounts(c, "spin", &tenant, &read_token, s.accounts_seconds, None).await;
+        let cpu = cpu.report();
+        stop.store(true, Ordering::Relaxed);
+        let _ = spinner.join();
+        rows.push(("(d) control: one core spun", busy, cpu));
+    }
+
     println!(
         "   {:<28} {:>8} {:>7} {:>9} {:>9} {:>9} {:>9} {:>10} {:>10}",
         "",
@@ -1096,14 +1143,15 @@ async fn phase_accounts(c: &'static Ctx) -> anyhow::Result<()> {
         let key = match name.chars().nth(1) {
             Some('a') => "fire_load",
             Some('b') => "dispatcher_only",
-            _ => "writes_only_control",
+            Some('c') => "writes_only_control",
+            _ => "cpu_spin_control",
         };
         let (d50, d99) = (100.0 * (l.p50 / i50 - 1.0), 100.0 * (l.p99 / i99 - 1.0));
         println!(
             "RESULT accounts_get_busy_{key} p50={d50:+.1}% p99={d99:+.1}% (idle p50={i50:.3} p99={i99:.3} ms, busy p50={:.3} p99={:.3} ms){}",
             l.p50,
             l.p99,
-            if key == "writes_only_control" {
+            if key.ends_with("_control") {
                 String::new()
             } else if d50 <= 20.0 && d99 <= 20.0 {
                 " target<=20% MET".to_owned()

@@ -75,12 +75,13 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let dispatcher = tokio::spawn(dispatch::run(self.world.clone(), self.webhook_timeout));
+        // Dropping `_stop` (on return, or when this future is dropped) ends the dispatcher.
+        let (_stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        dispatch::start(self.world.clone(), self.webhook_timeout, stopped)?;
         let ticker = tokio::spawn(tick(self.world.clone()));
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await;
-        dispatcher.abort();
         ticker.abort();
         served?;
         Ok(())
@@ -106,9 +107,19 @@ async fn tick(world: Arc<World>) {
                 .collect()
         });
         for (client_id, now) in due {
-            let _turn = world.write_turn().await;
-            if let Err(e) = world.run_until(&client_id, now, None) {
-                tracing::error!(client_id, error = %e, "due events could not run");
+            let ran = world
+                .blocking_write(move |world| {
+                    world
+                        .run_until(&client_id, now, None)
+                        .map_err(|e| (client_id, e))
+                })
+                .await;
+            match ran {
+                Ok(Ok(_)) => {}
+                Ok(Err((client_id, e))) => {
+                    tracing::error!(client_id, error = %e, "due events could not run");
+                }
+                Err(e) => tracing::error!(error = %e, "due events could not run"),
             }
         }
     }

@@ -88,16 +88,29 @@ where
                     return error_response(&error, &rid.0);
                 }
             };
-            let _turn = match writes {
-                true => Some(app.world.write_turn().await),
-                false => None,
+            let world = app.world.clone();
+            let rid_copy = rid.clone();
+            let run = move || {
+                let result = decode::json_object(&headers, &body).and_then(|mut body| {
+                    let client_id = authenticate(&app.world, &headers, &mut body)?;
+                    let req = decode::request::<Req>(uri.path(), body)?;
+                    handler(&ctx(&app, client_id, &rid), req)
+                });
+                respond(result, &rid)
             };
-            let result = decode::json_object(&headers, &body).and_then(|mut body| {
-                let client_id = authenticate(&app.world, &headers, &mut body)?;
-                let req = decode::request::<Req>(uri.path(), body)?;
-                handler(&ctx(&app, client_id, &rid), req)
-            });
-            respond(result, &rid)
+            if !writes {
+                return run();
+            }
+            match world.blocking_write(move |_| run()).await {
+                Ok(response) => response,
+                Err(e) => {
+                    tracing::error!(error = %e, "a write handler did not finish");
+                    error_response(
+                        &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
+                        &rid_copy.0,
+                    )
+                }
+            }
         },
     )
 }

@@ -67,14 +67,60 @@ pub fn sign(key: &EcdsaKeyPair, kid: &str, body: &str) -> Result<String, String>
     ))
 }
 
-/// Runs until the process ends.
-pub async fn run(world: Arc<World>, timeout: Duration) {
+/// Starts the dispatcher on a thread of its own, at a lower scheduling priority than the
+/// threads that serve requests: signing and sending are background work, and when the CPU is
+/// short (a backlog draining, a busy laptop) API requests should win. Outcomes are recorded on
+/// the caller's runtime. The dispatcher stops when `stop` resolves or its sender is dropped.
+pub fn start(
+    world: Arc<World>,
+    timeout: Duration,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
+    let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::default();
+    let recorder = tokio::spawn(record(world.clone(), rx, in_flight.clone()));
+    std::thread::Builder::new()
+        .name("tartan-webhooks".into())
+        .spawn(move || {
+            // Nice 10 for this thread only (a Linux thread id is a process id here); where
+            // that is refused the dispatcher still runs, at normal priority.
+            #[cfg(target_os = "linux")]
+            if let Err(e) =
+                rustix::process::setpriority_process(Some(rustix::thread::gettid()), 10)
+            {
+                tracing::debug!(error = %e, "the webhook thread keeps its priority");
+            }
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt,
+                Err(e) => {
+                    tracing::error!(error = %e, "the webhook runtime could not start; no webhooks will be sent");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                tokio::select! {
+                    () = run(world, timeout, tx, in_flight) => {}
+                    _ = stop => {}
+                }
+            });
+            recorder.abort();
+        })?;
+    Ok(())
+}
+
+/// Runs until stopped.
+async fn run(
+    world: Arc<World>,
+    timeout: Duration,
+    tx: mpsc::UnboundedSender<Outcome>,
+    in_flight: Arc<Mutex<HashSet<u64>>>,
+) {
     // Built on the first due webhook: its TLS roots cost memory a Tartan without webhooks
     // never needs.
     let mut http: Option<reqwest::Client> = None;
-    let in_flight: Arc<Mutex<HashSet<u64>>> = Arc::default();
-    let (tx, rx) = mpsc::unbounded_channel::<Outcome>();
-    tokio::spawn(record(world.clone(), rx, in_flight.clone()));
     let permits = Arc::new(Semaphore::new(CONCURRENCY));
     let mut keys: HashMap<String, Option<Arc<EcdsaKeyPair>>> = HashMap::new();
     loop {
@@ -231,37 +277,19 @@ async fn record(
                 Err(_) => break,
             }
         }
-        let turn = world.write_turn().await;
-        let lines = world.write(|state, changes| {
-            let mut lines = Vec::with_capacity(batch.len());
-            for (k, o) in batch.iter().enumerate() {
-                let Some(mut d) = state.deliveries.get(&o.seq).cloned() else {
-                    continue;
-                };
-                let now = state.now_ms(&d.client_id);
-                d.attempts.push(Attempt {
-                    at_ms: now,
-                    status: o.status,
-                    latency_ms: o.latency_ms,
-                    error: o.error.clone(),
-                    response_snippet: o.snippet.clone(),
-                });
-                let ok = o.status.is_some_and(|s| (200..300).contains(&s));
-                (d.state, d.next_attempt_ms) = if ok {
-                    (DeliveryState::Delivered, None)
-                } else {
-                    match retry_delay_ms(d.attempts.len()) {
-                        Some(delay) => (DeliveryState::Pending, Some(now + delay)),
-                        None => (DeliveryState::Failed, None),
-                    }
-                };
-                d.log_seq = state.log_seq + k as u64 + 1;
-                lines.push((ok, describe(&d)));
-                changes.push(Record::Delivery(Box::new(d)));
+        let (batch, lines) = match world
+            .blocking_write(move |world| {
+                let lines = write_outcomes(world, &batch);
+                (batch, lines)
+            })
+            .await
+        {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook outcomes could not be recorded");
+                continue;
             }
-            Ok(lines)
-        });
-        drop(turn);
+        };
         {
             let mut busy = in_flight.lock();
             for o in &batch {
@@ -283,4 +311,41 @@ async fn record(
         // Retries that are already due (a clock moved past them) go out at once.
         world.wake_dispatcher.notify_one();
     }
+}
+
+/// Records a batch of outcomes in one transaction: each delivery gets its attempt and is
+/// delivered, rescheduled on Plaid's retry schedule, or given up.
+fn write_outcomes(
+    world: &World,
+    batch: &[Outcome],
+) -> Result<Vec<(bool, String)>, tartan_types::PlaidError> {
+    world.write(|state, changes| {
+        let mut lines = Vec::with_capacity(batch.len());
+        for (k, o) in batch.iter().enumerate() {
+            let Some(mut d) = state.deliveries.get(&o.seq).cloned() else {
+                continue;
+            };
+            let now = state.now_ms(&d.client_id);
+            d.attempts.push(Attempt {
+                at_ms: now,
+                status: o.status,
+                latency_ms: o.latency_ms,
+                error: o.error.clone(),
+                response_snippet: o.snippet.clone(),
+            });
+            let ok = o.status.is_some_and(|s| (200..300).contains(&s));
+            (d.state, d.next_attempt_ms) = if ok {
+                (DeliveryState::Delivered, None)
+            } else {
+                match retry_delay_ms(d.attempts.len()) {
+                    Some(delay) => (DeliveryState::Pending, Some(now + delay)),
+                    None => (DeliveryState::Failed, None),
+                }
+            };
+            d.log_seq = state.log_seq + k as u64 + 1;
+            lines.push((ok, describe(&d)));
+            changes.push(Record::Delivery(Box::new(d)));
+        }
+        Ok(lines)
+    })
 }

@@ -220,6 +220,17 @@ impl World {
         self.turn.lock().await
     }
 
+    /// Waits for the write turn as a future, then runs `f` on the blocking pool with the turn
+    /// held: the store's commit never holds up an async worker that could be serving reads.
+    pub async fn blocking_write<R: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        f: impl FnOnce(&World) -> R + Send + 'static,
+    ) -> Result<R, tokio::task::JoinError> {
+        let _turn = self.write_turn().await;
+        let world = self.clone();
+        tokio::task::spawn_blocking(move || f(&world)).await
+    }
+
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
         f(&self.state.read())
     }
