@@ -20,8 +20,11 @@ use crate::world::institutions::{self, LoginRisk};
 use crate::world::tenants::{Bank, InstitutionSettings};
 use crate::world::{Action, Record, Target, Trigger, TriggerState};
 
+mod link;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .merge(link::router())
         .route("/tartan/health", get(health))
         .route("/tartan/clock", control_get(clock_get))
         .route("/tartan/clock/advance", plaid_write(clock_advance))

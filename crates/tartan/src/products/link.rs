@@ -336,7 +336,7 @@ pub fn token_get(
             link_token: token.token.clone(),
             created_at: Some(clock::wire(token.created_at_ms)),
             expiration: Some(clock::wire(token.expires_at_ms)),
-            link_sessions: Vec::new(),
+            link_sessions: crate::world::link::sessions_of(s, &token.token),
             metadata: LinkTokenMetadata {
                 initial_products: r.products.clone().unwrap_or_default(),
                 webhook: r.webhook.clone(),

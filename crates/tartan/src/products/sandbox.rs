@@ -49,6 +49,7 @@ pub fn public_token_create(
             username: options.override_username.as_deref().unwrap_or("user_good"),
             password: options.override_password.as_deref().unwrap_or("pass_good"),
             webhook: options.webhook,
+            accounts: None,
         },
     )?;
     Ok(SandboxPublicTokenCreateResponse { public_token })

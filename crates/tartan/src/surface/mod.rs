@@ -10,7 +10,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Extension, Query, Request, State};
+use axum::extract::{Extension, Query, RawPathParams, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -113,6 +113,98 @@ where
             }
         },
     )
+}
+
+/// A call from Link (Tartan's Link UI, or a test driving Link headless): authenticated by the
+/// link token it carries, as Plaid's Link is, so no client secret is read.
+pub struct LinkCall<'a> {
+    /// The path parameter (a session id or an oauth_state_id), if the route has one.
+    pub id: &'a str,
+    pub request_id: &'a str,
+}
+
+pub type LinkHandler<Req> = fn(&World, LinkCall<'_>, Req) -> Result<serde_json::Value, PlaidError>;
+
+/// Mounts a Link step: a JSON POST decoded strictly, run as a write.
+pub fn link_post<Req>(handler: LinkHandler<Req>) -> MethodRouter<AppState>
+where
+    Req: DeserializeOwned + Send + 'static,
+{
+    post(
+        move |State(app): State<AppState>,
+              Extension(rid): Extension<RequestId>,
+              params: RawPathParams,
+              uri: Uri,
+              headers: HeaderMap,
+              body: Result<Bytes, BytesRejection>| async move {
+            let id = first_param(&params);
+            let world = app.world.clone();
+            let rid_copy = rid.clone();
+            let run = move || {
+                let result = body
+                    .map_err(|e| {
+                        PlaidError::new(ErrorCode::INVALID_BODY)
+                            .with_message(format!("body could not be read: {}", e.body_text()))
+                    })
+                    .and_then(|body| decode::json_object(&headers, &body))
+                    .and_then(|body| decode::request::<Req>(uri.path(), body))
+                    .and_then(|req| {
+                        let call = LinkCall {
+                            id: &id,
+                            request_id: &rid.0,
+                        };
+                        handler(&app.world, call, req)
+                    });
+                respond(result, &rid)
+            };
+            match world.blocking_write(move |_| run()).await {
+                Ok(response) => response,
+                Err(e) => {
+                    tracing::error!(error = %e, "a Link step did not finish");
+                    error_response(
+                        &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
+                        &rid_copy.0,
+                    )
+                }
+            }
+        },
+    )
+}
+
+/// Mounts a Link reader: GET, parameters in the query.
+pub fn link_get<Q>(handler: LinkHandler<Q>) -> MethodRouter<AppState>
+where
+    Q: DeserializeOwned + Send + 'static,
+{
+    get(
+        move |State(app): State<AppState>,
+              Extension(rid): Extension<RequestId>,
+              params: RawPathParams,
+              query: Result<Query<Q>, QueryRejection>| async move {
+            let id = first_param(&params);
+            let result = query
+                .map_err(|e| {
+                    PlaidError::new(ErrorCode::INVALID_FIELD)
+                        .with_message(format!("the query string is invalid: {}", e.body_text()))
+                })
+                .and_then(|Query(q)| {
+                    let call = LinkCall {
+                        id: &id,
+                        request_id: &rid.0,
+                    };
+                    handler(&app.world, call, q)
+                });
+            respond(result, &rid)
+        },
+    )
+}
+
+fn first_param(params: &RawPathParams) -> String {
+    params
+        .iter()
+        .next()
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default()
 }
 
 /// Mounts a control-plane reader: GET, credentials from the headers, filters in the query.

@@ -268,7 +268,23 @@ fn apply_to_item(
                 clock::wire(at)
             )
         }
-        Action::Repair => {
+        Action::Repair => repair(state, changes, tenant, item, now),
+        Action::Outage | Action::Degraded | Action::Recover => String::new(),
+    }
+}
+
+/// The login works again (the user re-authenticated): the error is cleared and announced
+/// with LOGIN_REPAIRED, timers renew, and the next update runs at once, covering everything
+/// missed while the login was broken.
+pub fn repair(
+    state: &State,
+    changes: &mut Vec<Record>,
+    tenant: &Tenant,
+    item: &mut Item,
+    now: i64,
+) -> String {
+    {
+        {
             let was = item.error.take();
             let bank = tenant.bank(item.institution());
             // The next update covers everything missed while the login was broken.
@@ -291,7 +307,6 @@ fn apply_to_item(
                 format!("{} was not in an error state", item.item_id)
             }
         }
-        Action::Outage | Action::Degraded | Action::Recover => String::new(),
     }
 }
 

@@ -33,7 +33,7 @@ pub enum Health {
 }
 
 impl Health {
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Healthy => "HEALTHY",
             Self::Degraded => "DEGRADED",

@@ -239,6 +239,9 @@ pub struct NewItem<'a> {
     pub username: &'a str,
     pub password: &'a str,
     pub webhook: Option<String>,
+    /// The accounts shared (account_id, template), as chosen in Link; all of the user's
+    /// accounts when None. The others stay at the bank, unshared.
+    pub accounts: Option<Vec<(String, usize)>>,
 }
 
 /// Users the Sandbox knows, beyond `user_good`; they accept any non-blank password.
@@ -329,90 +332,9 @@ fn expect_kind(token: &str, expected: TokenKind, code: ErrorCode) -> Result<(), 
 impl World {
     /// Logs in at the institution and makes an Item; returns its public token.
     pub fn create_item(&self, client_id: &str, new: NewItem<'_>) -> Result<String, PlaidError> {
-        let inst = new.institution;
-        if !inst.supported {
-            return Err(PlaidError::new(ErrorCode::INSTITUTION_NO_LONGER_SUPPORTED));
-        }
-        let unsupported: Vec<_> = new
-            .products
-            .iter()
-            .filter(|p| !inst.supports(**p))
-            .map(|p| p.as_str())
-            .collect();
-        if !unsupported.is_empty() {
-            return Err(
-                PlaidError::new(ErrorCode::PRODUCTS_NOT_SUPPORTED).with_message(format!(
-                    "{} does not support the requested products: {}",
-                    inst.name,
-                    unsupported.join(", ")
-                )),
-            );
-        }
-        check_credentials(new.username, new.password)?;
         self.write(|state, changes| {
             let now = state.now_ms(client_id);
-            let tenant = state.tenant(client_id)?;
-            let bank = tenant.bank(inst);
-            if let Some(code) = bank.outage {
-                return Err(PlaidError::new(code));
-            }
-            let mut item = Item {
-                item_id: ids::object_id(),
-                client_id: client_id.to_owned(),
-                institution_id: inst.id.to_owned(),
-                username: new.username.to_owned(),
-                webhook: new.webhook,
-                products: Vec::new(),
-                billed_products: Vec::new(),
-                consented_products: Vec::new(),
-                created_at_ms: now,
-                seed: rand::random(),
-                accounts: Vec::new(),
-                transactions: None,
-                investments: None,
-                error: None,
-                removed_at_ms: None,
-                next_refresh_ms: None,
-                login_expires_ms: None,
-                consent_expires_ms: None,
-                pending_expiration_sent: false,
-                contacts: 0,
-                new_accounts: Vec::new(),
-            };
-            for p in new.products {
-                item.add_product(*p);
-            }
-            item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
-            let expiry_days = tenant.settings.item_login_expiry_days;
-            item.login_expires_ms = (expiry_days > 0).then(|| now + expiry_days * DAY_MS);
-            item.consent_expires_ms = bank.consent_days.map(|d| now + d * DAY_MS);
-            item.accounts = bank::USER_GOOD
-                .iter()
-                .enumerate()
-                .map(|(i, t)| AccountState {
-                    account_id: ids::object_id(),
-                    template: i,
-                    cached: bank::truth(t, bank::account_seed(item.seed, t.mask), 0),
-                    cached_at_ms: now,
-                })
-                .collect();
-            let pulled = UpdateStatus {
-                last_successful_update_ms: Some(now),
-                last_failed_update_ms: None,
-            };
-            if item.products.contains(&Product::Transactions) {
-                item.transactions = Some(pulled.clone());
-            }
-            if item.products.contains(&Product::Investments) {
-                item.investments = Some(pulled);
-            }
-            let public = PublicToken {
-                token: ids::token(TokenKind::Public),
-                client_id: client_id.to_owned(),
-                item_id: item.item_id.clone(),
-                expires_at_ms: now + PUBLIC_TOKEN_LIFETIME_MS,
-                exchanged: false,
-            };
+            let (item, public) = new_item(state, client_id, new, now)?;
             let token = public.token.clone();
             changes.push(Record::Item(Box::new(item)));
             changes.push(Record::PublicToken(public));
@@ -599,6 +521,111 @@ impl World {
             changes.push(Record::LinkToken(Box::new(token)));
             Ok(())
         })
+    }
+}
+
+/// Logs in at the institution and builds a new Item and its public token (not yet committed).
+pub fn new_item(
+    state: &State,
+    client_id: &str,
+    new: NewItem<'_>,
+    now: i64,
+) -> Result<(Item, PublicToken), PlaidError> {
+    let inst = new.institution;
+    if !inst.supported {
+        return Err(PlaidError::new(ErrorCode::INSTITUTION_NO_LONGER_SUPPORTED));
+    }
+    let unsupported: Vec<_> = new
+        .products
+        .iter()
+        .filter(|p| !inst.supports(**p))
+        .map(|p| p.as_str())
+        .collect();
+    if !unsupported.is_empty() {
+        return Err(
+            PlaidError::new(ErrorCode::PRODUCTS_NOT_SUPPORTED).with_message(format!(
+                "{} does not support the requested products: {}",
+                inst.name,
+                unsupported.join(", ")
+            )),
+        );
+    }
+    check_credentials(new.username, new.password)?;
+    {
+        let tenant = state.tenant(client_id)?;
+        let bank = tenant.bank(inst);
+        if let Some(code) = bank.outage {
+            return Err(PlaidError::new(code));
+        }
+        let mut item = Item {
+            item_id: ids::object_id(),
+            client_id: client_id.to_owned(),
+            institution_id: inst.id.to_owned(),
+            username: new.username.to_owned(),
+            webhook: new.webhook,
+            products: Vec::new(),
+            billed_products: Vec::new(),
+            consented_products: Vec::new(),
+            created_at_ms: now,
+            seed: rand::random(),
+            accounts: Vec::new(),
+            transactions: None,
+            investments: None,
+            error: None,
+            removed_at_ms: None,
+            next_refresh_ms: None,
+            login_expires_ms: None,
+            consent_expires_ms: None,
+            pending_expiration_sent: false,
+            contacts: 0,
+            new_accounts: Vec::new(),
+        };
+        for p in new.products {
+            item.add_product(*p);
+        }
+        item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
+        let expiry_days = tenant.settings.item_login_expiry_days;
+        item.login_expires_ms = (expiry_days > 0).then(|| now + expiry_days * DAY_MS);
+        item.consent_expires_ms = bank.consent_days.map(|d| now + d * DAY_MS);
+        let chosen: Vec<(String, usize)> = new.accounts.unwrap_or_else(|| {
+            (0..bank::USER_GOOD.len())
+                .map(|i| (ids::object_id(), i))
+                .collect()
+        });
+        let account = |(account_id, i): (String, usize)| {
+            let t = bank::template(i);
+            AccountState {
+                account_id,
+                template: i,
+                cached: bank::truth(t, bank::account_seed(item.seed, t.mask), 0),
+                cached_at_ms: now,
+            }
+        };
+        // Accounts the user did not share stay at the bank (update mode can add them).
+        let unshared: Vec<(String, usize)> = (0..bank::USER_GOOD.len())
+            .filter(|i| !chosen.iter().any(|(_, c)| c == i))
+            .map(|i| (ids::object_id(), i))
+            .collect();
+        item.accounts = chosen.into_iter().map(account).collect();
+        item.new_accounts = unshared.into_iter().map(account).collect();
+        let pulled = UpdateStatus {
+            last_successful_update_ms: Some(now),
+            last_failed_update_ms: None,
+        };
+        if item.products.contains(&Product::Transactions) {
+            item.transactions = Some(pulled.clone());
+        }
+        if item.products.contains(&Product::Investments) {
+            item.investments = Some(pulled);
+        }
+        let public = PublicToken {
+            token: ids::token(TokenKind::Public),
+            client_id: client_id.to_owned(),
+            item_id: item.item_id.clone(),
+            expires_at_ms: now + PUBLIC_TOKEN_LIFETIME_MS,
+            exchanged: false,
+        };
+        Ok((item, public))
     }
 }
 

@@ -11,6 +11,7 @@ pub mod events;
 pub mod ids;
 pub mod institutions;
 pub mod items;
+pub mod link;
 mod logos;
 pub mod tenants;
 pub mod views;
@@ -38,6 +39,7 @@ pub enum Record {
     LinkToken(Box<LinkToken>),
     Delivery(Box<Delivery>),
     Trigger(Box<Trigger>),
+    LinkSession(Box<link::LinkSession>),
 }
 
 impl Record {
@@ -50,6 +52,7 @@ impl Record {
             Self::LinkToken(_) => "link_token",
             Self::Delivery(_) => "delivery",
             Self::Trigger(_) => "trigger",
+            Self::LinkSession(_) => "link_session",
         }
     }
 
@@ -62,6 +65,7 @@ impl Record {
             Self::LinkToken(t) => t.token.clone(),
             Self::Delivery(d) => d.key(),
             Self::Trigger(t) => t.id.clone(),
+            Self::LinkSession(s) => s.id.clone(),
         }
     }
 }
@@ -74,6 +78,7 @@ pub struct State {
     pub access_tokens: HashMap<String, AccessToken>,
     pub public_tokens: HashMap<String, PublicToken>,
     pub link_tokens: HashMap<String, LinkToken>,
+    pub link_sessions: HashMap<String, link::LinkSession>,
     /// Rendered read-only views of Items, dropped whenever the Item is written.
     pub views: views::Views,
     /// Recent webhook deliveries by `seq` (every pending one, and the newest finished ones).
@@ -158,6 +163,9 @@ impl State {
             }
             Record::Trigger(t) => {
                 self.triggers.insert(t.id.clone(), *t);
+            }
+            Record::LinkSession(s) => {
+                self.link_sessions.insert(s.id.clone(), *s);
             }
         }
     }

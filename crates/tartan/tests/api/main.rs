@@ -7,6 +7,7 @@ mod helpers;
 mod institutions;
 mod items;
 mod link;
+mod link_sessions;
 mod living;
 mod persistence;
 mod process;

@@ -1,0 +1,865 @@
+//! Headless Link: `/tartan/link/sessions` drives the same flows as the Link UI.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Receiver, TestApp, spawn_app};
+
+const PLATYPUS: &str = "ins_109508";
+const OAUTH_BANK: &str = "ins_127287";
+
+async fn link_token(app: &TestApp, extra: Value) -> String {
+    let mut body = json!({
+        "client_name": "Tartan Test App",
+        "language": "en",
+        "country_codes": ["US"],
+        "user": {"client_user_id": "user-1"},
+        "products": ["transactions"],
+    });
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        if v.is_null() {
+            body.as_object_mut().map(|m| m.remove(&k));
+        } else {
+            body[k] = v;
+        }
+    }
+    app.post("/link/token/create", body).await.ok()["link_token"]
+        .as_str()
+        .expect("link_token")
+        .to_owned()
+}
+
+async fn update_token(app: &TestApp, access_token: &str, extra: Value) -> String {
+    let mut e = json!({"products": null, "access_token": access_token});
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        e[k] = v;
+    }
+    link_token(app, e).await
+}
+
+/// A session being driven: the link token and the session's id.
+struct Session<'a> {
+    app: &'a TestApp,
+    token: String,
+    id: String,
+}
+
+impl<'a> Session<'a> {
+    async fn start(app: &'a TestApp, token: &str) -> (Session<'a>, Value) {
+        let s = app
+            .post("/tartan/link/sessions", json!({"link_token": token}))
+            .await
+            .ok();
+        let id = s["link_session_id"].as_str().expect("id").to_owned();
+        (
+            Session {
+                app,
+                token: token.to_owned(),
+                id,
+            },
+            s,
+        )
+    }
+
+    async fn step(&self, step: &str, mut body: Value) -> crate::helpers::Reply {
+        body["link_token"] = json!(self.token);
+        self.app
+            .post(&format!("/tartan/link/sessions/{}/{step}", self.id), body)
+            .await
+    }
+
+    async fn ok(&self, step: &str, body: Value) -> Value {
+        self.step(step, body).await.ok()
+    }
+
+    /// Consent, institution, user_good: lands on account selection.
+    async fn login(&self, institution_id: &str, password: &str) -> Value {
+        self.ok("consent", json!({})).await;
+        self.ok("institution", json!({"institution_id": institution_id}))
+            .await;
+        self.ok(
+            "credentials",
+            json!({"username": "user_good", "password": password}),
+        )
+        .await
+    }
+
+    async fn select_all(&self, session: &Value) -> Value {
+        let ids: Vec<Value> = session["accounts"]
+            .as_array()
+            .expect("accounts offered")
+            .iter()
+            .filter(|a| a["selected"] == true)
+            .map(|a| a["id"].clone())
+            .collect();
+        self.ok("accounts", json!({"account_ids": ids})).await
+    }
+}
+
+fn event_names(session: &Value) -> Vec<String> {
+    session["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["event_name"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+fn views(session: &Value) -> Vec<String> {
+    session["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|e| e["event_name"] == "TRANSITION_VIEW")
+        .map(|e| {
+            e["metadata"]["view_name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect()
+}
+
+async fn exchange(app: &TestApp, public_token: &Value) -> Value {
+    app.post(
+        "/item/public_token/exchange",
+        json!({"public_token": public_token}),
+    )
+    .await
+    .ok()
+}
+
+#[tokio::test]
+async fn a_new_item_through_headless_link() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, opened) = Session::start(&app, &token).await;
+    assert_eq!(opened["view"], "CONSENT");
+    assert_eq!(opened["status"], "open");
+    assert_eq!(opened["client_name"], "Tartan Test App");
+    assert_eq!(event_names(&opened), ["OPEN"]);
+    let meta = &opened["events"][0]["metadata"];
+    assert_eq!(meta["view_name"], "CONSENT");
+    assert_eq!(meta["is_update_mode"], "no");
+    assert_eq!(meta["link_session_id"], json!(s.id));
+    assert!(meta.get("error_code").is_some_and(Value::is_null));
+
+    assert_eq!(
+        s.ok("consent", json!({})).await["view"],
+        "SELECT_INSTITUTION"
+    );
+    let found = s.ok("search", json!({"query": "platypus"})).await;
+    let names: Vec<&str> = found["institutions"]
+        .as_array()
+        .expect("institutions")
+        .iter()
+        .filter_map(|i| i["institution_id"].as_str())
+        .collect();
+    assert!(names.contains(&PLATYPUS), "{found}");
+    s.ok("institution", json!({"institution_id": PLATYPUS}))
+        .await;
+    let chosen = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(chosen["view"], "SELECT_ACCOUNT");
+    assert_eq!(chosen["institution"]["name"], "First Platypus Bank");
+    assert_eq!(chosen["accounts"].as_array().map(Vec::len), Some(12));
+
+    let done = s.select_all(&chosen).await;
+    assert_eq!(done["view"], "CONNECTED");
+    assert_eq!(done["status"], "succeeded");
+    let success = &done["result"]["on_success"];
+    let public = &success["public_token"];
+    assert!(
+        public
+            .as_str()
+            .is_some_and(|t| t.starts_with("public-sandbox-"))
+    );
+    assert_eq!(
+        success["metadata"]["institution"]["institution_id"],
+        PLATYPUS
+    );
+    assert_eq!(success["metadata"]["link_session_id"], json!(s.id));
+    let first = &success["metadata"]["accounts"][0];
+    for key in [
+        "id",
+        "name",
+        "mask",
+        "type",
+        "subtype",
+        "verification_status",
+    ] {
+        assert!(first.get(key).is_some(), "account lacks {key}: {first}");
+    }
+    assert_eq!(
+        views(&done),
+        [
+            "SELECT_INSTITUTION",
+            "CREDENTIAL",
+            "LOADING",
+            "SELECT_ACCOUNT",
+            "CONNECTED"
+        ]
+    );
+    let names = event_names(&done);
+    for name in [
+        "OPEN",
+        "SEARCH_INSTITUTION",
+        "SELECT_INSTITUTION",
+        "SUBMIT_CREDENTIALS",
+        "HANDOFF",
+    ] {
+        assert!(
+            names.contains(&name.to_owned()),
+            "{name} missing: {names:?}"
+        );
+    }
+
+    // The public token is a real one: it exchanges, and the Item has the shared accounts.
+    let exchanged = exchange(&app, public).await;
+    let access = exchanged["access_token"].as_str().expect("access_token");
+    let accounts = app.with_token("/accounts/get", access).await.ok();
+    assert_eq!(accounts["accounts"].as_array().map(Vec::len), Some(12));
+    assert_eq!(accounts["accounts"][0]["account_id"], first["id"]);
+
+    // /link/token/get reports the session and its result.
+    let got = app
+        .post("/link/token/get", json!({"link_token": token}))
+        .await
+        .ok();
+    let session = &got["link_sessions"][0];
+    assert_eq!(session["link_session_id"], json!(s.id));
+    assert!(session["finished_at"].is_string());
+    assert_eq!(session["on_success"]["public_token"], *public);
+    assert_eq!(
+        session["results"]["item_add_results"][0]["public_token"],
+        *public
+    );
+    assert!(session["events"][0]["event_id"].is_string());
+    assert_eq!(session["events"][0]["event_name"], "OPEN");
+
+    // A link token is single use: a second session is refused.
+    app.post("/tartan/link/sessions", json!({"link_token": token}))
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN");
+}
+
+#[tokio::test]
+async fn deselected_accounts_are_not_shared() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let first = chosen["accounts"][0]["id"].clone();
+    let done = s.ok("accounts", json!({"account_ids": [first]})).await;
+    let public = &done["result"]["on_success"]["public_token"];
+    assert_eq!(
+        done["result"]["on_success"]["metadata"]["accounts"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    let access = exchange(&app, public).await["access_token"].clone();
+    let accounts = app
+        .with_token("/accounts/get", access.as_str().unwrap_or_default())
+        .await
+        .ok();
+    assert_eq!(accounts["accounts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(accounts["accounts"][0]["account_id"], first);
+}
+
+#[tokio::test]
+async fn account_filters_and_auth_limit_the_accounts_offered() {
+    let app = spawn_app().await;
+    let filters = json!({"depository": {"account_subtypes": ["checking"]}});
+    let token = link_token(&app, json!({"account_filters": filters})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let offered = chosen["accounts"].as_array().expect("accounts");
+    assert!(!offered.is_empty());
+    assert!(
+        offered.iter().all(|a| a["subtype"] == "checking"),
+        "{offered:?}"
+    );
+
+    let token = link_token(&app, json!({"products": ["auth"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let offered = chosen["accounts"].as_array().expect("accounts");
+    assert!(
+        offered.iter().all(|a| a["type"] == "depository"),
+        "{offered:?}"
+    );
+
+    // A filter nothing passes ends in NO_ACCOUNTS.
+    let none = json!({"loan": {"account_subtypes": ["auto"]}});
+    let token = link_token(&app, json!({"account_filters": none})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let ended = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(ended["view"], "ERROR");
+    assert_eq!(ended["error"]["error_code"], "NO_ACCOUNTS");
+}
+
+#[tokio::test]
+async fn every_sandbox_mfa_flow() {
+    let app = spawn_app().await;
+    let cases: &[(&str, &[&[&str]])] = &[
+        ("mfa_device", &[&["1234"]]),
+        ("mfa_selections", &[&["Yes"]]),
+        (
+            "mfa_questions_2_2",
+            &[&["answer_0_0", "answer_0_1"], &["answer_1_0", "answer_1_1"]],
+        ),
+        ("mfa_selections_1_2_3", &[&["answer_1_1_0", "answer_1_2_0"]]),
+    ];
+    for (password, rounds) in cases {
+        let token = link_token(&app, json!({})).await;
+        let (s, _) = Session::start(&app, &token).await;
+        let mut at = s.login(PLATYPUS, password).await;
+        for (n, answers) in rounds.iter().enumerate() {
+            assert_eq!(at["view"], "MFA", "{password}: {at}");
+            assert_eq!(at["mfa"]["round"], n + 1);
+            let questions = at["mfa"]["questions"].as_array().expect("questions");
+            assert_eq!(questions.len(), answers.len(), "{password}");
+            if let Some(options) = questions[0]["options"].as_array() {
+                assert!(
+                    options.iter().any(|o| o == answers[0]),
+                    "{password}: {options:?}"
+                );
+            }
+            // A wrong answer stays on the pane with INVALID_MFA.
+            let wrong: Vec<&str> = answers.iter().map(|_| "wrong").collect();
+            let again = s.ok("mfa", json!({"answers": wrong})).await;
+            assert_eq!(again["view"], "MFA");
+            assert_eq!(again["error"]["error_code"], "INVALID_MFA");
+            at = s.ok("mfa", json!({"answers": answers})).await;
+        }
+        assert_eq!(at["view"], "SELECT_ACCOUNT", "{password}: {at}");
+        assert!(at["error"].is_null());
+        let names = event_names(&at);
+        assert!(names.contains(&"SUBMIT_MFA".to_owned()));
+        let mfa_view = at["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|e| e["metadata"]["view_name"] == "MFA")
+            .expect("TRANSITION_VIEW to MFA");
+        assert!(mfa_view["metadata"]["mfa_type"].is_string());
+    }
+}
+
+#[tokio::test]
+async fn a_wrong_password_then_the_right_one() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let wrong = s.login(PLATYPUS, "not_the_password").await;
+    assert_eq!(wrong["view"], "CREDENTIAL");
+    assert_eq!(wrong["error"]["error_code"], "INVALID_CREDENTIALS");
+    assert_eq!(wrong["error"]["error_type"], "ITEM_ERROR");
+    assert!(event_names(&wrong).contains(&"ERROR".to_owned()));
+    let right = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(right["view"], "SELECT_ACCOUNT");
+    assert!(right["error"].is_null());
+}
+
+#[tokio::test]
+async fn too_many_wrong_passwords_invalidate_the_link_token() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let mut last = s.login(PLATYPUS, "nope").await;
+    for _ in 0..4 {
+        last = s
+            .ok(
+                "credentials",
+                json!({"username": "user_good", "password": "nope"}),
+            )
+            .await;
+    }
+    assert_eq!(last["view"], "ERROR");
+    assert_eq!(last["error"]["error_code"], "INVALID_LINK_TOKEN");
+    let exited = s.ok("exit", json!({})).await;
+    assert_eq!(
+        exited["result"]["on_exit"]["error"]["error_code"],
+        "INVALID_LINK_TOKEN"
+    );
+    app.post("/tartan/link/sessions", json!({"link_token": token}))
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN");
+}
+
+#[tokio::test]
+async fn an_error_password_ends_in_on_exit_with_that_error() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let failed = s.login(PLATYPUS, "error_ITEM_LOCKED").await;
+    assert_eq!(failed["view"], "ERROR");
+    assert_eq!(failed["error"]["error_code"], "ITEM_LOCKED");
+    // Nothing but exit moves an ended flow.
+    let stuck = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(stuck["view"], "ERROR");
+    let exited = s.ok("exit", json!({})).await;
+    assert_eq!(exited["status"], "exited");
+    let on_exit = &exited["result"]["on_exit"];
+    assert_eq!(on_exit["error"]["error_code"], "ITEM_LOCKED");
+    assert_eq!(on_exit["error"]["error_type"], "ITEM_ERROR");
+    assert!(on_exit["error"]["display_message"].is_string());
+    assert_eq!(
+        on_exit["metadata"]["institution"]["institution_id"],
+        PLATYPUS
+    );
+    assert_eq!(on_exit["metadata"]["link_session_id"], json!(s.id));
+    assert!(on_exit["metadata"]["request_id"].is_string());
+    let exit_event = exited["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(exit_event["event_name"], "EXIT");
+    assert_eq!(exit_event["metadata"]["error_code"], "ITEM_LOCKED");
+    // An ended session takes no more steps.
+    s.step("exit", json!({}))
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+}
+
+#[tokio::test]
+async fn closing_link_reports_the_status_of_the_pane_left() {
+    let app = spawn_app().await;
+    let cases: &[(&str, &str)] = &[
+        ("", "requires_credentials"),
+        ("institution", "requires_credentials"),
+        ("mfa", "requires_code"),
+        ("accounts", "requires_account_selection"),
+    ];
+    for (upto, status) in cases {
+        let token = link_token(&app, json!({})).await;
+        let (s, _) = Session::start(&app, &token).await;
+        if !upto.is_empty() {
+            s.ok("consent", json!({})).await;
+            s.ok("institution", json!({"institution_id": PLATYPUS}))
+                .await;
+        }
+        if *upto == "mfa" || *upto == "accounts" {
+            let password = if *upto == "mfa" {
+                "mfa_device"
+            } else {
+                "pass_good"
+            };
+            s.ok(
+                "credentials",
+                json!({"username": "user_good", "password": password}),
+            )
+            .await;
+        }
+        let exited = s.ok("exit", json!({})).await;
+        let on_exit = &exited["result"]["on_exit"];
+        assert!(on_exit["error"].is_null(), "{on_exit}");
+        assert_eq!(on_exit["metadata"]["status"], *status, "after {upto:?}");
+    }
+}
+
+#[tokio::test]
+async fn steps_out_of_order_and_bad_input_are_refused_without_change() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let refused = s
+        .step(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    assert!(
+        refused["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("CONSENT")),
+        "{refused}"
+    );
+    s.step("consent", json!({"extra": 1}))
+        .await
+        .error(400, "INVALID_REQUEST", "UNKNOWN_FIELDS");
+    s.ok("consent", json!({})).await;
+    s.step("institution", json!({}))
+        .await
+        .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
+    s.step("institution", json!({"institution_id": "ins_nope"}))
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    let now = app
+        .get(&format!(
+            "/tartan/link/sessions/{}?link_token={token}",
+            s.id
+        ))
+        .await
+        .ok();
+    assert_eq!(now["view"], "SELECT_INSTITUTION");
+    // Another token cannot drive this session; unknown tokens are refused.
+    let other = link_token(&app, json!({})).await;
+    app.post(
+        &format!("/tartan/link/sessions/{}/consent", s.id),
+        json!({"link_token": other}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    app.post(
+        "/tartan/link/sessions",
+        json!({"link_token": "link-sandbox-nope"}),
+    )
+    .await
+    .error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN");
+    app.post(
+        "/tartan/link/sessions",
+        json!({"link_token": "access-sandbox-x"}),
+    )
+    .await
+    .error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN");
+}
+
+#[tokio::test]
+async fn expired_tokens_and_idle_sessions_end_with_invalid_link_token() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    app.advance(json!({"minutes": 31})).await;
+    let ended = s.ok("consent", json!({})).await;
+    assert_eq!(ended["view"], "ERROR");
+    assert_eq!(ended["error"]["error_code"], "INVALID_LINK_TOKEN");
+    let exited = s.ok("exit", json!({})).await;
+    assert_eq!(
+        exited["result"]["on_exit"]["error"]["error_code"],
+        "INVALID_LINK_TOKEN"
+    );
+
+    let token = link_token(&app, json!({})).await;
+    app.advance(json!({"hours": 5})).await;
+    app.post("/tartan/link/sessions", json!({"link_token": token}))
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN");
+}
+
+#[tokio::test]
+async fn an_oauth_bank_goes_through_the_bank_and_the_redirect() {
+    let app = spawn_app().await;
+    let token = link_token(
+        &app,
+        json!({"redirect_uri": "https://app.example.com/oauth-return"}),
+    )
+    .await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let at = s
+        .ok("institution", json!({"institution_id": OAUTH_BANK}))
+        .await;
+    assert_eq!(at["view"], "OAUTH");
+    assert!(event_names(&at).contains(&"OPEN_OAUTH".to_owned()));
+    let state_id = at["oauth"]["oauth_state_id"]
+        .as_str()
+        .expect("state")
+        .to_owned();
+    assert_eq!(
+        at["oauth"]["redirect_uri"],
+        "https://app.example.com/oauth-return"
+    );
+    let page = app
+        .get(&format!("/tartan/link/oauth/{state_id}"))
+        .await
+        .ok();
+    assert_eq!(page["client_name"], "Tartan Test App");
+    assert_eq!(page["institution"]["institution_id"], OAUTH_BANK);
+
+    // A bad oauth_state_id on the way back is refused; the session waits.
+    app.post(
+        "/tartan/link/sessions/resume",
+        json!({"link_token": token, "received_redirect_uri": "https://app.example.com/oauth-return?oauth_state_id=forged"}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    app.post("/tartan/link/oauth/forged", json!({"grant": true}))
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+
+    let decided = app
+        .post(
+            &format!("/tartan/link/oauth/{state_id}"),
+            json!({"grant": true}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        decided["redirect_to"],
+        format!("https://app.example.com/oauth-return?oauth_state_id={state_id}")
+    );
+    let resumed = app
+        .post(
+            "/tartan/link/sessions/resume",
+            json!({"link_token": token, "received_redirect_uri": decided["redirect_to"]}),
+        )
+        .await
+        .ok();
+    assert_eq!(resumed["view"], "SELECT_ACCOUNT");
+    let done = s.select_all(&resumed).await;
+    assert_eq!(
+        done["result"]["on_success"]["metadata"]["institution"]["institution_id"],
+        OAUTH_BANK
+    );
+    // The Item carries its OAuth consent expiry.
+    let access = exchange(&app, &done["result"]["on_success"]["public_token"]).await;
+    let item = app
+        .with_token(
+            "/item/get",
+            access["access_token"].as_str().unwrap_or_default(),
+        )
+        .await
+        .ok();
+    assert!(
+        item["item"]["consent_expiration_time"].is_string(),
+        "{item}"
+    );
+}
+
+#[tokio::test]
+async fn denying_at_the_oauth_bank_ends_the_flow() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    s.ok("institution", json!({"institution_id": OAUTH_BANK}))
+        .await;
+    let denied = s.ok("oauth", json!({"grant": false})).await;
+    assert_eq!(denied["view"], "ERROR");
+    assert_eq!(denied["error"]["error_code"], "ACCESS_NOT_GRANTED");
+    assert!(event_names(&denied).contains(&"CLOSE_OAUTH".to_owned()));
+}
+
+#[tokio::test]
+async fn an_institution_outage_shows_in_link() {
+    let app = spawn_app().await;
+    app.trigger(
+        json!({"institution_id": PLATYPUS, "action": "outage", "code": "INSTITUTION_DOWN"}),
+    )
+    .await
+    .ok();
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "First Platypus"})).await;
+    assert_eq!(found["institutions"][0]["status"], "DOWN");
+    let at = s
+        .ok("institution", json!({"institution_id": PLATYPUS}))
+        .await;
+    assert!(event_names(&at).contains(&"SELECT_DOWN_INSTITUTION".to_owned()));
+    assert_eq!(at["view"], "ERROR");
+    assert_eq!(at["error"]["error_code"], "INSTITUTION_DOWN");
+}
+
+#[tokio::test]
+async fn update_mode_repairs_a_broken_login() {
+    let app = spawn_app().await;
+    let hook = Receiver::start().await;
+    let (access, item_id) = app
+        .item_with_webhook(PLATYPUS, &["transactions"], &hook.url)
+        .await;
+    app.post("/sandbox/item/reset_login", json!({"access_token": access}))
+        .await
+        .ok();
+    assert_eq!(app.item_error_code(&access).await, "ITEM_LOGIN_REQUIRED");
+
+    let token = update_token(&app, &access, json!({})).await;
+    let (s, opened) = Session::start(&app, &token).await;
+    assert_eq!(opened["is_update_mode"], true);
+    assert_eq!(opened["institution"]["institution_id"], PLATYPUS);
+    assert_eq!(opened["events"][0]["metadata"]["is_update_mode"], "yes");
+    let at = s.ok("consent", json!({})).await;
+    // Straight to the Item's institution: no institution search.
+    assert_eq!(at["view"], "CREDENTIAL");
+    let done = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(done["view"], "CONNECTED", "{done}");
+    assert!(!views(&done).contains(&"SELECT_INSTITUTION".to_owned()));
+    assert!(done["result"]["on_success"]["public_token"].is_string());
+
+    // Repaired, same access token, LOGIN_REPAIRED sent.
+    let item = app.with_token("/item/get", &access).await.ok();
+    assert!(item["item"]["error"].is_null(), "{item}");
+    app.flush().await;
+    let codes: Vec<Value> = app
+        .deliveries(&item_id)
+        .await
+        .iter()
+        .map(|d| d["webhook_code"].clone())
+        .collect();
+    assert!(codes.contains(&json!("LOGIN_REPAIRED")), "{codes:?}");
+    app.with_token("/accounts/get", &access).await.ok();
+}
+
+#[tokio::test]
+async fn update_mode_checks_the_username() {
+    let app = spawn_app().await;
+    let access = app.item(PLATYPUS, &["transactions"]).await;
+    app.post("/sandbox/item/reset_login", json!({"access_token": access}))
+        .await
+        .ok();
+    let token = update_token(&app, &access, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let failed = s
+        .ok(
+            "credentials",
+            json!({"username": "user_transactions_dynamic", "password": "x"}),
+        )
+        .await;
+    assert_eq!(failed["view"], "ERROR");
+    assert_eq!(failed["error"]["error_code"], "INVALID_UPDATED_USERNAME");
+    assert_eq!(app.item_error_code(&access).await, "ITEM_LOGIN_REQUIRED");
+}
+
+#[tokio::test]
+async fn update_mode_account_selection_shares_new_accounts_and_drops_deselected_ones() {
+    let app = spawn_app().await;
+    let hook = Receiver::start().await;
+    let (access, item_id) = app
+        .item_with_webhook(PLATYPUS, &["transactions"], &hook.url)
+        .await;
+    app.trigger(json!({"item_id": item_id, "action": "new_accounts"}))
+        .await
+        .ok();
+    let before = app.with_token("/accounts/get", &access).await.ok();
+    let before_ids: Vec<Value> = before["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["account_id"].clone())
+        .collect();
+
+    let token = update_token(
+        &app,
+        &access,
+        json!({"update": {"account_selection_enabled": true},
+               "link_customization_name": "account_selection_v2_customization"}),
+    )
+    .await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let at = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(at["view"], "SELECT_ACCOUNT");
+    let offered = at["accounts"].as_array().expect("accounts");
+    let new: Vec<&Value> = offered.iter().filter(|a| a["new"] == true).collect();
+    assert_eq!(new.len(), 1, "{offered:?}");
+    assert_eq!(new[0]["selected"], false);
+    // Keep all but the first old account, and add the new one.
+    let mut chosen: Vec<Value> = before_ids[1..].to_vec();
+    chosen.push(new[0]["id"].clone());
+    let done = s.ok("accounts", json!({"account_ids": chosen})).await;
+    assert_eq!(done["status"], "succeeded");
+
+    let after = app.with_token("/accounts/get", &access).await.ok();
+    let after_ids: Vec<Value> = after["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["account_id"].clone())
+        .collect();
+    assert!(after_ids.contains(&new[0]["id"]), "new account not shared");
+    assert!(
+        !after_ids.contains(&before_ids[0]),
+        "deselected account still shared"
+    );
+    app.with_token("/auth/get", &access).await.ok()["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .for_each(|a| assert_ne!(a["account_id"], before_ids[0]));
+}
+
+#[tokio::test]
+async fn update_mode_asks_consent_for_additional_products() {
+    let app = spawn_app().await;
+    let access = app.item(PLATYPUS, &["transactions"]).await;
+    let token = update_token(
+        &app,
+        &access,
+        json!({"additional_consented_products": ["identity"]}),
+    )
+    .await;
+    let (s, opened) = Session::start(&app, &token).await;
+    assert!(
+        opened["products"]
+            .as_array()
+            .is_some_and(|p| p.contains(&json!("identity"))),
+        "{opened}"
+    );
+    s.ok("consent", json!({})).await;
+    let done = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(done["status"], "succeeded");
+    let item = app.with_token("/item/get", &access).await.ok();
+    let consented = item["item"]["consented_products"]
+        .as_array()
+        .expect("consented");
+    assert!(consented.contains(&json!("identity")), "{consented:?}");
+}
+
+#[tokio::test]
+async fn an_oauth_item_reenters_the_oauth_flow_in_update_mode() {
+    let app = spawn_app().await;
+    let access = app.item(OAUTH_BANK, &["transactions"]).await;
+    app.post("/sandbox/item/reset_login", json!({"access_token": access}))
+        .await
+        .ok();
+    let token = update_token(&app, &access, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let at = s.ok("consent", json!({})).await;
+    assert_eq!(at["view"], "OAUTH");
+    let done = s.ok("oauth", json!({"grant": true})).await;
+    assert_eq!(done["status"], "succeeded", "{done}");
+    let item = app.with_token("/item/get", &access).await.ok();
+    assert!(item["item"]["error"].is_null());
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = crate::helpers::spawn_with(Some(dir.path()), tartan::world::KeyPolicy::Open).await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let id = s.id.clone();
+    let (client_id, secret) = (app.client_id.clone(), app.secret.clone());
+    app.stop().await;
+    let server = crate::helpers::spawn_with(Some(dir.path()), tartan::world::KeyPolicy::Open).await;
+    let app = server.as_tenant(&client_id, &secret);
+    let now = app
+        .get(&format!("/tartan/link/sessions/{id}?link_token={token}"))
+        .await
+        .ok();
+    assert_eq!(now["view"], "SELECT_INSTITUTION");
+}
