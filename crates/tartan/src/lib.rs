@@ -10,6 +10,7 @@ pub mod startup;
 pub mod store;
 pub mod surface;
 pub mod telemetry;
+pub mod ui;
 pub mod webhooks;
 pub mod world;
 

@@ -385,6 +385,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::products::router())
         .merge(crate::control::router())
+        .merge(crate::ui::router())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panicked))

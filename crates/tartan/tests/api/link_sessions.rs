@@ -863,3 +863,22 @@ async fn sessions_survive_a_restart() {
         .ok();
     assert_eq!(now["view"], "SELECT_INSTITUTION");
 }
+
+#[tokio::test]
+async fn the_link_script_ui_and_bank_page_are_served() {
+    let app = spawn_app().await;
+    for (path, kind, needle) in [
+        ("/link/v2/stable/link-initialize.js", "javascript", "Plaid"),
+        ("/link/ui?token=link-sandbox-x", "text/html", "link.js"),
+        ("/link/ui/link.js", "javascript", "/tartan/link/sessions"),
+        ("/link/ui/link.css", "text/css", "{"),
+        ("/tartan/link/oauth?oauth_state_id=x", "text/html", "approve"),
+    ] {
+        let resp = app.http.get(app.url(path)).send().await.expect("request");
+        assert_eq!(resp.status(), 200, "{path}");
+        let ct = resp.headers()["content-type"].to_str().unwrap_or_default().to_owned();
+        assert!(ct.contains(kind), "{path}: {ct}");
+        let body = resp.text().await.unwrap_or_default();
+        assert!(body.contains(needle), "{path} lacks {needle}");
+    }
+}
