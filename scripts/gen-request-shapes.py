@@ -34,6 +34,10 @@ ENDPOINTS = [
     "/link/token/get",
     "/webhook_verification_key/get",
     "/sandbox/item/fire_webhook",
+    "/payment_profile/create",
+    "/payment_profile/get",
+    "/payment_profile/remove",
+    "/sandbox/payment_profile/reset_login",
 ]
 
 root = Path(__file__).resolve().parent.parent

@@ -258,11 +258,26 @@ pub fn token_create(
         ));
     }
 
-    let payment_profile = req
+    let payment_profile = match req
         .transfer
         .as_ref()
         .and_then(|t| t.payment_profile_token.as_ref())
-        .is_some();
+    {
+        Some(token) => {
+            ctx.world.read(|s| {
+                super::payment_profile::find(s, &ctx.client_id, token)
+                    .map(|_| ())
+                    .map_err(|_| {
+                        PlaidError::invalid_field(
+                            "transfer.payment_profile_token",
+                            "names no payment profile",
+                        )
+                    })
+            })?;
+            true
+        }
+        None => false,
+    };
     let update_item = match &req.access_token {
         Some(token) => {
             let item_id = ctx.world.read(|s| {

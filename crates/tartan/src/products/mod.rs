@@ -8,6 +8,7 @@ pub mod identity;
 pub mod institutions;
 pub mod items;
 pub mod link;
+pub mod payment_profile;
 pub mod sandbox;
 pub mod webhook_keys;
 
@@ -30,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .merge(institutions::router())
         .merge(items::router())
         .merge(link::router())
+        .merge(payment_profile::router())
         .merge(sandbox::router())
         .merge(webhook_keys::router())
 }

@@ -228,6 +228,41 @@ pub struct LinkSession {
     pub last_request_id: String,
 }
 
+/// A Transfer Payment Profile: PENDING until Link links a bank login to it, then READY.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentProfile {
+    pub token: String,
+    pub client_id: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub deleted_at_ms: Option<i64>,
+    pub item_id: Option<String>,
+    /// Set by `/sandbox/payment_profile/reset_login`; cleared by Link's Payment Profile
+    /// update mode.
+    pub login_required: bool,
+}
+
+impl PaymentProfile {
+    pub fn status(&self) -> &'static str {
+        match (self.deleted_at_ms, &self.item_id) {
+            (Some(_), _) => "REMOVED",
+            (None, Some(_)) => "READY",
+            (None, None) => "PENDING",
+        }
+    }
+}
+
+/// The payment profile a link token names, if any.
+fn profile_of<'a>(state: &'a State, token: &LinkToken) -> Option<&'a PaymentProfile> {
+    let t = token
+        .request
+        .transfer
+        .as_ref()?
+        .payment_profile_token
+        .as_ref()?;
+    state.payment_profiles.get(t)
+}
+
 /// A step of a session, as the UI or the control plane sends it.
 #[derive(Debug, Clone)]
 pub enum Step {
@@ -601,6 +636,14 @@ impl World {
                 item_add: None,
                 last_request_id: request_id.to_owned(),
             };
+            let profile = profile_of(state, token);
+            if profile.is_some_and(|p| p.deleted_at_ms.is_some()) {
+                return Err(PlaidError::new(ErrorCode::INVALID_LINK_TOKEN)
+                    .with_message("invalid link_token: its payment profile has been removed"));
+            }
+            // Payment Profile update mode: re-authenticate the profile's login.
+            let update_item_id = update_item_id.or_else(|| profile.and_then(|p| p.item_id.clone()));
+            session.update_item_id = update_item_id.clone();
             if let Some(item_id) = &update_item_id {
                 let item = state
                     .items
@@ -1162,6 +1205,13 @@ fn finish(
         }
         None => {
             let mut products: Vec<Product> = token.request.products.clone().unwrap_or_default();
+            // A Payment Profile links an account for Transfer, which needs its numbers.
+            if products.is_empty()
+                && profile_of(state, token).is_some()
+                && def.supports(Product::Auth)
+            {
+                products.push(Product::Auth);
+            }
             for p in token
                 .request
                 .required_if_supported_products
@@ -1227,6 +1277,13 @@ fn finish(
             "transfer_status": null,
         },
     }}));
+    if let Some(profile) = profile_of(state, token) {
+        let mut profile = profile.clone();
+        profile.item_id = Some(item.item_id.clone());
+        profile.login_required = false;
+        profile.updated_at_ms = now;
+        changes.push(Record::PaymentProfile(Box::new(profile)));
+    }
     changes.push(Record::Item(Box::new(item)));
     changes.push(Record::PublicToken(public));
     Ok(())

@@ -40,6 +40,7 @@ pub enum Record {
     Delivery(Box<Delivery>),
     Trigger(Box<Trigger>),
     LinkSession(Box<link::LinkSession>),
+    PaymentProfile(Box<link::PaymentProfile>),
 }
 
 impl Record {
@@ -53,6 +54,7 @@ impl Record {
             Self::Delivery(_) => "delivery",
             Self::Trigger(_) => "trigger",
             Self::LinkSession(_) => "link_session",
+            Self::PaymentProfile(_) => "payment_profile",
         }
     }
 
@@ -66,6 +68,7 @@ impl Record {
             Self::Delivery(d) => d.key(),
             Self::Trigger(t) => t.id.clone(),
             Self::LinkSession(s) => s.id.clone(),
+            Self::PaymentProfile(p) => p.token.clone(),
         }
     }
 }
@@ -79,6 +82,7 @@ pub struct State {
     pub public_tokens: HashMap<String, PublicToken>,
     pub link_tokens: HashMap<String, LinkToken>,
     pub link_sessions: HashMap<String, link::LinkSession>,
+    pub payment_profiles: HashMap<String, link::PaymentProfile>,
     /// Rendered read-only views of Items, dropped whenever the Item is written.
     pub views: views::Views,
     /// Recent webhook deliveries by `seq` (every pending one, and the newest finished ones).
@@ -166,6 +170,9 @@ impl State {
             }
             Record::LinkSession(s) => {
                 self.link_sessions.insert(s.id.clone(), *s);
+            }
+            Record::PaymentProfile(p) => {
+                self.payment_profiles.insert(p.token.clone(), *p);
             }
         }
     }

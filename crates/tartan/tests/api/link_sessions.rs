@@ -872,13 +872,79 @@ async fn the_link_script_ui_and_bank_page_are_served() {
         ("/link/ui?token=link-sandbox-x", "text/html", "link.js"),
         ("/link/ui/link.js", "javascript", "/tartan/link/sessions"),
         ("/link/ui/link.css", "text/css", "{"),
-        ("/tartan/link/oauth?oauth_state_id=x", "text/html", "approve"),
+        (
+            "/tartan/link/oauth?oauth_state_id=x",
+            "text/html",
+            "approve",
+        ),
     ] {
         let resp = app.http.get(app.url(path)).send().await.expect("request");
         assert_eq!(resp.status(), 200, "{path}");
-        let ct = resp.headers()["content-type"].to_str().unwrap_or_default().to_owned();
+        let ct = resp.headers()["content-type"]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned();
         assert!(ct.contains(kind), "{path}: {ct}");
         let body = resp.text().await.unwrap_or_default();
         assert!(body.contains(needle), "{path} lacks {needle}");
     }
+}
+
+#[tokio::test]
+async fn a_payment_profile_is_linked_then_repaired_in_update_mode() {
+    let app = spawn_app().await;
+    let profile =
+        app.post("/payment_profile/create", json!({})).await.ok()["payment_profile_token"].clone();
+    let body = json!({"payment_profile_token": profile});
+    assert_eq!(
+        app.post("/payment_profile/get", body.clone()).await.ok()["status"],
+        "PENDING"
+    );
+    // Only a linked profile has a login to reset.
+    app.post("/sandbox/payment_profile/reset_login", body.clone())
+        .await
+        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    app.post(
+        "/link/token/create",
+        json!({"client_name": "x", "language": "en", "country_codes": ["US"],
+               "user": {"client_user_id": "u"}, "transfer": {"payment_profile_token": "payment-profile-sandbox-nope"}}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+
+    // First Link: the profile gets its bank login.
+    let transfer = json!({"products": null, "transfer": {"payment_profile_token": profile}});
+    let token = link_token(&app, transfer.clone()).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(chosen["view"], "SELECT_ACCOUNT");
+    s.select_all(&chosen).await;
+    assert_eq!(
+        app.post("/payment_profile/get", body.clone()).await.ok()["status"],
+        "READY"
+    );
+
+    // The login breaks; Payment Profile update mode re-authenticates at the same bank.
+    let reset = app
+        .post("/sandbox/payment_profile/reset_login", body.clone())
+        .await
+        .ok();
+    assert_eq!(reset["reset_login"], true);
+    let token = link_token(&app, transfer).await;
+    let (s, opened) = Session::start(&app, &token).await;
+    assert_eq!(opened["is_update_mode"], true);
+    assert_eq!(opened["institution"]["institution_id"], PLATYPUS);
+    assert_eq!(s.ok("consent", json!({})).await["view"], "CREDENTIAL");
+    let done = s
+        .ok(
+            "credentials",
+            json!({"username": "user_good", "password": "pass_good"}),
+        )
+        .await;
+    assert_eq!(done["status"], "succeeded");
+
+    app.post("/payment_profile/remove", body.clone()).await.ok();
+    let got = app.post("/payment_profile/get", body).await.ok();
+    assert_eq!(got["status"], "REMOVED");
+    assert!(got["deleted_at"].is_string());
 }
