@@ -103,7 +103,7 @@ impl Settings {
         };
         let tput_webhooks = env_or("TPUT_WEBHOOKS", 20_000usize);
         Self {
-            phases: list("PHASES", "latency,throughput,accounts,advance"),
+            phases: list("PHASES", "latency,throughput,accounts,advance,link"),
             latency_samples: env_or("LATENCY_SAMPLES", 500usize),
             latency_gap: Duration::from_millis(env_or("LATENCY_GAP_MS", 10u64)),
             tput_items: env_or("TPUT_ITEMS", 100usize).max(1),
@@ -1249,6 +1249,83 @@ async fn drain_backlog(
 }
 
 /// 4. Advancing a frozen clock over many Items.
+/// 5. A complete headless Link session (new Item, user_good, success): the five session calls
+/// one after another, timed from the first request to the last response on loopback, so the
+/// figure bounds Tartan's own time from above. Target: under 5 ms.
+async fn phase_link(c: &Ctx) -> anyhow::Result<()> {
+    let sessions = env_or("LINK_SESSIONS", 300usize).max(1);
+    println!("\n== 5. {sessions} headless Link sessions (new Item, user_good), one at a time");
+    let tenant = c.tenant("link");
+    let t = &c.tartan;
+    let mut times = Vec::with_capacity(sessions);
+    for _ in 0..sessions {
+        let token = t
+            .call(
+                &tenant,
+                "/link/token/create",
+                &json!({"client_name": "bench", "language": "en", "country_codes": ["US"],
+                        "user": {"client_user_id": "bench"}, "products": ["transactions"]}),
+            )
+            .await?["link_token"]
+            .as_str()
+            .context("link_token")?
+            .to_owned();
+        let started = Instant::now();
+        let s = t
+            .call(
+                &tenant,
+                "/tartan/link/sessions",
+                &json!({"link_token": token}),
+            )
+            .await?;
+        let id = s["link_session_id"]
+            .as_str()
+            .context("session id")?
+            .to_owned();
+        let step = |name: &str| format!("/tartan/link/sessions/{id}/{name}");
+        t.call(&tenant, &step("consent"), &json!({"link_token": token}))
+            .await?;
+        t.call(
+            &tenant,
+            &step("institution"),
+            &json!({"link_token": token, "institution_id": INSTITUTION}),
+        )
+        .await?;
+        let at = t
+            .call(
+                &tenant,
+                &step("credentials"),
+                &json!({"link_token": token, "username": "user_good", "password": "pass_good"}),
+            )
+            .await?;
+        let ids: Vec<Value> = at["accounts"]
+            .as_array()
+            .context("accounts offered")?
+            .iter()
+            .map(|a| a["id"].clone())
+            .collect();
+        let done = t
+            .call(
+                &tenant,
+                &step("accounts"),
+                &json!({"link_token": token, "account_ids": ids}),
+            )
+            .await?;
+        times.push(ms(started.elapsed()));
+        if done["status"] != "succeeded" {
+            bail!("a session did not succeed: {done}");
+        }
+    }
+    let all = sorted(times);
+    let (p50, p99) = (pct(&all, 50.0), pct(&all, 99.0));
+    println!("   whole session (5 calls): p50 {p50:.3} ms, p99 {p99:.3} ms");
+    println!(
+        "RESULT link_session p50={p50:.3}ms p99={p99:.3}ms target<5ms {}",
+        if p99 < 5.0 { "MET" } else { "MISSED" }
+    );
+    Ok(())
+}
+
 async fn phase_advance(c: &Ctx) -> anyhow::Result<()> {
     let s = &c.settings;
     for variant in &s.advance_variants {
@@ -1460,7 +1537,7 @@ fn main() -> anyhow::Result<()> {
             std::thread::available_parallelism().map_or(0, |n| n.get())
         );
         let mut failed = Vec::new();
-        for phase in ["latency", "throughput", "accounts", "advance"] {
+        for phase in ["latency", "throughput", "accounts", "advance", "link"] {
             if !ctx.settings.runs(phase) {
                 continue;
             }
@@ -1468,7 +1545,8 @@ fn main() -> anyhow::Result<()> {
                 "latency" => phase_latency(ctx).await,
                 "throughput" => phase_throughput(ctx).await,
                 "accounts" => phase_accounts(ctx).await,
-                _ => phase_advance(ctx).await,
+                "advance" => phase_advance(ctx).await,
+                _ => phase_link(ctx).await,
             };
             if let Err(e) = result {
                 println!("   {phase} phase failed: {e:#}");
