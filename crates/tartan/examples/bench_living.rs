@@ -1249,8 +1249,8 @@ async fn drain_backlog(
 }
 
 /// 4. Advancing a frozen clock over many Items.
-/// 5. A complete headless Link session (new Item, user_good, success): the five session calls
-/// one after another, timed from the first request to the last response on loopback, so the
+/// Phase 5: a complete headless Link session (new Item, user_good, success), the five session
+/// calls one after another, timed from the first request to the last response on loopback, so the
 /// figure bounds Tartan's own time from above. Target: under 5 ms.
 async fn phase_link(c: &Ctx) -> anyhow::Result<()> {
     let sessions = env_or("LINK_SESSIONS", 300usize).max(1);
