@@ -1248,7 +1248,6 @@ async fn drain_backlog(
     Ok(Some(("(b) dispatcher only", busy, note)))
 }
 
-/// 4. Advancing a frozen clock over many Items.
 /// Phase 5: a complete headless Link session (new Item, user_good, success), the five session
 /// calls one after another, timed from the first request to the last response on loopback, so the
 /// figure bounds Tartan's own time from above. Target: under 5 ms.
@@ -1326,6 +1325,7 @@ async fn phase_link(c: &Ctx) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// 4. Advancing a frozen clock over many Items.
 async fn phase_advance(c: &Ctx) -> anyhow::Result<()> {
     let s = &c.settings;
     for variant in &s.advance_variants {
