@@ -231,10 +231,12 @@ async fn additional_consented_products_must_be_new() {
 #[tokio::test]
 async fn payment_profile_update_mode_needs_no_products() {
     let app = spawn_app().await;
+    let profile =
+        app.post("/payment_profile/create", json!({})).await.ok()["payment_profile_token"].clone();
     let body = with(
         without(base(), "products"),
         "transfer",
-        json!({"payment_profile_token": "payment-profile-sandbox-1"}),
+        json!({"payment_profile_token": profile}),
     );
     app.post("/link/token/create", body).await.ok();
 }
