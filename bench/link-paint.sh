@@ -16,6 +16,8 @@ if [[ -z "${TARTAN_BIN:-}" ]]; then
   export TARTAN_BIN="$PWD/target/release/tartan"
 fi
 
+# The browser harness starts Tartan with the Node suite's launcher, so both need their packages.
+(cd conformance/node && npm ci --no-audit --no-fund --loglevel=error)
 (cd conformance/browser && npm ci --no-audit --no-fund --loglevel=error)
 mkdir -p bench/out
 node bench/link-paint.mjs | tee bench/out/link-paint.txt

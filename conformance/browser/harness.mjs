@@ -13,11 +13,9 @@
 // Nothing here sleeps on wall time: every wait is for a DOM or page condition, with a timeout.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,81 +37,10 @@ export const PLATYPUS_OAUTH = { institution_id: 'ins_127287', name: 'Platypus OA
 // ---------------------------------------------------------------------------------------
 // Tartan
 
-export function tartanBinary() {
-  const configured = process.env.TARTAN_BIN || 'target/debug/tartan';
-  return path.isAbsolute(configured) ? configured : path.join(REPO_ROOT, configured);
-}
+// The Node SDK suite's launcher: `tartan serve --ephemeral` on a free loopback port.
+import { startTartan, tartanBinary } from '../node/harness/tartan.mjs';
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-export async function startTartan() {
-  const binary = tartanBinary();
-  try {
-    accessSync(binary, constants.X_OK);
-  } catch {
-    throw new Error(`Tartan binary not found at ${binary}; build it or set TARTAN_BIN`);
-  }
-  const port = await freePort();
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const workdir = mkdtempSync(path.join(tmpdir(), 'tartan-browser-'));
-  const child = spawn(binary, ['serve', '--ephemeral', '--addr', `127.0.0.1:${port}`], {
-    cwd: workdir,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let log = '';
-  const keep = (chunk) => {
-    log = (log + chunk.toString()).slice(-20_000);
-  };
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  let exitStatus = null;
-  exited.then((status) => {
-    exitStatus = status;
-  });
-
-  const stop = async () => {
-    if (exitStatus === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(workdir, { recursive: true, force: true });
-  };
-
-  const deadline = Date.now() + STARTUP_DEADLINE_MS;
-  let lastProblem = 'no attempt made';
-  while (Date.now() < deadline) {
-    if (exitStatus !== null) {
-      await stop();
-      throw new Error(`tartan exited (${JSON.stringify(exitStatus)}) before it was healthy:\n${log}`);
-    }
-    try {
-      const response = await fetch(`${baseUrl}/tartan/health`);
-      if (response.status === 200) {
-        const health = await response.json();
-        return { baseUrl, health, stop, log: () => log };
-      }
-      lastProblem = `HTTP ${response.status}`;
-    } catch (err) {
-      lastProblem = String(err.cause ?? err);
-    }
-    await delay(50); // start-up poll interval only; tests never sleep
-  }
-  await stop();
-  throw new Error(`tartan did not answer /tartan/health within ${STARTUP_DEADLINE_MS} ms (${lastProblem}):\n${log}`);
-}
+export { startTartan, tartanBinary };
 
 // One client_id on a Tartan server. Plaid calls authenticate with the PLAID-CLIENT-ID /
 // PLAID-SECRET headers; the session API (/tartan/link/sessions/...) with the link token.
