@@ -26,6 +26,14 @@ async fn run_and_signal(signal: &str) -> (std::process::ExitStatus, String) {
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
         .expect("request id");
+    let timing = reply
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("app;dur="))
+        .and_then(|v| v.parse::<f64>().ok())
+        .expect("a Server-Timing header with Tartan's own time");
+    assert!((0.0..10_000.0).contains(&timing), "{timing}");
     let killed = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
