@@ -315,31 +315,33 @@ describe('Link in the browser', () => {
     await waitForCallback(back, 'success');
     const record = await waitForEvent(back, 'HANDOFF');
     assertSuccessShape(record.success, { institution: PLATYPUS_OAUTH, linkSessionId });
-    // The resumed Link reports the whole session (Plaid delivers most events at the end,
-    // with onSuccess); the first page saw the events up to the redirect as they happened.
+    // Each page reports its own part of the session, once: the first page the events up to
+    // the redirect to the bank, the resumed Link the rest. Together they are the session's.
     const firstPages = await back.evaluate(() => window.__linkBefore);
     const firstEvents = firstPages.flatMap((p) => p.events);
-    assertEventMetadata(record.events, { linkSessionId });
-    assertEventSequence(record.events, [
+    assertEventMetadata(firstEvents, { linkSessionId });
+    assertEventSequence(firstEvents, [
       { name: 'OPEN', view_name: 'CONSENT' },
       'TRANSITION_VIEW(SELECT_INSTITUTION)',
       { name: 'SELECT_INSTITUTION', institution_id: PLATYPUS_OAUTH.institution_id },
       'TRANSITION_VIEW(OAUTH)',
-      'TRANSITION_VIEW(CONNECTED)',
-      'HANDOFF',
+      'OPEN_OAUTH',
     ]);
-    assert.equal(record.events.filter((e) => e.name === 'HANDOFF').length, 1, 'HANDOFF once');
-    assertEventMetadata(firstEvents, { linkSessionId });
-    assertEventSequence(firstEvents, ['OPEN', 'TRANSITION_VIEW(OAUTH)']);
+    assertEventMetadata(record.events, { linkSessionId, opens: false });
+    assertEventSequence(record.events, ['TRANSITION_VIEW(CONNECTED)', 'HANDOFF']);
+    for (const name of ['OPEN', 'OPEN_OAUTH', 'SELECT_INSTITUTION']) {
+      assert.ok(!record.events.some((e) => e.name === name), `the resumed Link reported ${name} again`);
+    }
     assert.ok(!firstEvents.some((e) => e.name === 'HANDOFF'), 'the first page saw HANDOFF');
+    assert.equal(record.events.filter((e) => e.name === 'HANDOFF').length, 1, 'HANDOFF once');
     const key = (e) => `${e.name}@${e.metadata.timestamp}`;
+    const session = await tenant.session(linkSessionId, linkToken);
     assert.deepEqual(
-      record.events.slice(0, firstEvents.length).map(key),
-      firstEvents.map(key),
-      'the resumed Link reports the events the first page saw, then the rest',
+      [...firstEvents, ...record.events].map(key),
+      session.events.map((e) => key({ name: e.event_name, metadata: e.metadata })),
+      'the two pages together reported every event of the session, once each',
     );
     await exchangeAndList(tenant, record.success, PLATYPUS_OAUTH.institution_id);
-    const session = await tenant.session(linkSessionId, linkToken);
     assert.equal(session.status, 'succeeded', 'session status');
     if (bankProblems) assertNoPageErrors(bankProblems, 'the bank page');
   });
@@ -524,7 +526,14 @@ describe('Link in the browser', () => {
     assert.ok(error, 'onExit error is null');
     assert.deepEqual([error.error_type, error.error_code], ['INVALID_INPUT', 'INVALID_LINK_TOKEN'], `onExit error: ${JSON.stringify(error)}`);
     assert.equal(typeof error.error_message, 'string', 'onExit error.error_message');
-    assert.ok(metadata && 'status' in metadata && 'link_session_id' in metadata, `onExit metadata: ${JSON.stringify(metadata)}`);
+    assert.ok(metadata && 'status' in metadata, `onExit metadata: ${JSON.stringify(metadata)}`);
+    assert.equal(typeof metadata.link_session_id, 'string', `onExit metadata.link_session_id: ${JSON.stringify(metadata)}`);
+    // onEvent: ERROR when the token was refused, EXIT when the user left; same ids throughout.
+    assertEventSequence(record.events, [
+      { name: 'ERROR', error_code: 'INVALID_LINK_TOKEN', error_type: 'INVALID_INPUT', view_name: 'ERROR' },
+      { name: 'EXIT', error_code: 'INVALID_LINK_TOKEN' },
+    ]);
+    assertEventMetadata(record.events, { linkSessionId: metadata.link_session_id, opens: false });
     return record;
   }
 

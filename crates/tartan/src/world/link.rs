@@ -689,7 +689,17 @@ impl World {
                 "carries oauth_state_id {state_id}, which belongs to no OAuth session of this link token"
             ))
         })?;
-        self.link_step(&id, link_token, None, request_id)
+        let mut session = self.link_step(&id, link_token, None, request_id)?;
+        // The page that sent the browser to the bank reported every event up to OPEN_OAUTH;
+        // the page that resumes reports only those that came after.
+        let before = session["events"].as_array().map_or(0, |events| {
+            events
+                .iter()
+                .rposition(|e| e["event_name"] == "OPEN_OAUTH")
+                .map_or(0, |i| i + 1)
+        });
+        session["events_before_redirect"] = before.into();
+        Ok(session)
     }
 
     /// Runs one step of the session (or, with no step, checks it and returns it).

@@ -613,6 +613,19 @@ async fn an_oauth_bank_goes_through_the_bank_and_the_redirect() {
         .await
         .ok();
     assert_eq!(resumed["view"], "SELECT_ACCOUNT");
+    // The resuming page reports only what happened after the redirect to the bank.
+    let names = event_names(&resumed);
+    let before = resumed["events_before_redirect"]
+        .as_u64()
+        .expect("events_before_redirect") as usize;
+    assert_eq!(names[before - 1], "OPEN_OAUTH", "{names:?}");
+    assert!(
+        names[before..]
+            .iter()
+            .all(|n| n != "OPEN" && n != "OPEN_OAUTH"),
+        "{names:?}"
+    );
+    assert!(before < names.len(), "{names:?}");
     let done = s.select_all(&resumed).await;
     assert_eq!(
         done["result"]["on_success"]["metadata"]["institution"]["institution_id"],

@@ -29,6 +29,7 @@
     started: false,     // a session was asked for since the last result
     delivered: false,   // the result (onSuccess / onExit) went out
     forwarded: 0,       // how many session events went to onEvent
+    localId: null,      // link_session_id for a start the server refused (no session exists)
     busy: 0,            // calls in flight (not counting OAuth polling)
     pendingExit: false, // close asked for while a call was in flight
     resumed: false,     // the OAuth resume (received_redirect_uri) was used
@@ -170,20 +171,24 @@
     st.started = true;
     st.delivered = false;
     st.forwarded = 0;
+    st.localId = null;
     st.pendingExit = false;
     st.institutions = null;
     st.searchSeq++;
     st.generation++;
     st.oauthNote = '';
     render();
-    var call;
     if (REDIRECT_URI && !st.resumed) {
       st.resumed = true; // only the first open resumes; later ones start afresh
-      call = api('POST', '/tartan/link/sessions/resume', { received_redirect_uri: REDIRECT_URI });
+      var resume = api('POST', '/tartan/link/sessions/resume', { received_redirect_uri: REDIRECT_URI });
+      send(resume, function (s) {
+        // The page that redirected to the bank already reported the events up to then.
+        st.forwarded = s.events_before_redirect || 0;
+        applySession(s);
+      });
     } else {
-      call = api('POST', '/tartan/link/sessions', {});
+      send(api('POST', '/tartan/link/sessions', {}));
     }
-    send(call);
   }
 
   // Takes a session from the server: forwards new events, delivers a result, renders.
@@ -237,9 +242,39 @@
     return {
       institution: inst ? { name: inst.name, institution_id: inst.institution_id } : null,
       status: exitStatus(s),
-      link_session_id: s ? s.link_session_id : null,
+      link_session_id: s ? s.link_session_id : localSessionId(),
       request_id: requestId || null
     };
+  }
+
+  // When the server refused to start a session (an unknown, expired or used link token) there
+  // is no server session: the page names this attempt itself, as Link does before it has one.
+  function localSessionId() {
+    if (!st.localId) {
+      var b = new Uint8Array(16);
+      crypto.getRandomValues(b);
+      b[6] = (b[6] & 0x0f) | 0x40;
+      b[8] = (b[8] & 0x3f) | 0x80;
+      var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+      st.localId = h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+    }
+    return st.localId;
+  }
+
+  // An event the server did not record (a failed call): the same metadata keys as its events.
+  function localEvent(name, extra) {
+    var s = st.session;
+    var inst = s && s.institution;
+    var meta = {
+      error_type: null, error_code: null, error_message: null, exit_status: null,
+      institution_id: inst ? inst.institution_id : null, institution_name: inst ? inst.name : null,
+      institution_search_query: null, match_reason: null, mfa_type: null, view_name: null,
+      selection: null, is_update_mode: s && s.is_update_mode ? 'yes' : 'no',
+      link_session_id: s ? s.link_session_id : localSessionId(), request_id: null,
+      timestamp: new Date().toISOString()
+    };
+    for (var k in extra) if (Object.prototype.hasOwnProperty.call(extra, k)) meta[k] = extra[k];
+    post({ type: 'event', event_name: name, metadata: meta });
   }
 
   function exitStatus(s) {
@@ -256,6 +291,11 @@
   function showFailure(err) {
     st.localError = err;
     stopPolling();
+    var e = err.error || {};
+    localEvent('ERROR', {
+      error_type: e.error_type || null, error_code: e.error_code || null,
+      error_message: e.error_message || null, view_name: 'ERROR', request_id: err.request_id || null
+    });
     render();
   }
 
@@ -290,6 +330,15 @@
     function done(metadata) {
       finish({ type: 'exit', error: err.error, metadata: metadata });
       render();
+    }
+    if (!s) {
+      // No server session to record the EXIT: report it here.
+      var e = err.error || {};
+      localEvent('EXIT', {
+        error_type: e.error_type || null, error_code: e.error_code || null,
+        error_message: e.error_message || null, exit_status: exitStatus(null),
+        request_id: err.request_id || null
+      });
     }
     if (!s || s.result) {
       done(s && s.result && s.result.on_exit ? s.result.on_exit.metadata : exitMetadata(err.request_id));
