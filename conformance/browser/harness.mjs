@@ -516,17 +516,18 @@ export class LinkDriver {
     await this.click('[data-action="continue"]');
   }
 
+  // The account inputs: checkboxes, or radio buttons when the customization allows one account.
   async accountCheckboxes() {
     const frame = await this.frame();
-    return frame.$$eval('input[type=checkbox][data-account-id]', (boxes) =>
-      boxes.map((box) => ({ id: box.dataset.accountId, checked: box.checked, label: box.closest('label')?.innerText?.trim() ?? null })),
+    return frame.$$eval('input[data-account-id]', (boxes) =>
+      boxes.map((box) => ({ id: box.dataset.accountId, type: box.type, checked: box.checked, label: box.closest('label')?.innerText?.trim() ?? null })),
     );
   }
 
   async ensureSomeAccountSelected() {
     const boxes = await this.accountCheckboxes();
     assert.ok(boxes.length > 0, `SELECT_ACCOUNT lists no account checkboxes; Link shows ${await this.describe()}`);
-    if (!boxes.some((box) => box.checked)) await this.click(`input[type=checkbox][data-account-id="${boxes[0].id}"]`);
+    if (!boxes.some((box) => box.checked)) await this.click(`input[data-account-id="${boxes[0].id}"]`);
   }
 }
 
@@ -574,6 +575,7 @@ export const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 export const PUBLIC_TOKEN = new RegExp(`^public-sandbox-${UUID}$`);
 export const ACCESS_TOKEN = new RegExp(`^access-sandbox-${UUID}$`);
 export const EVENT_METADATA_KEYS = [
+  'account_number_mask',
   'error_type',
   'error_code',
   'error_message',
@@ -584,10 +586,12 @@ export const EVENT_METADATA_KEYS = [
   'is_update_mode',
   'match_reason',
   'mfa_type',
+  'routing_number',
   'view_name',
   'request_id',
   'link_session_id',
   'timestamp',
+  'selection',
 ];
 
 export function assertKeys(object, keys, what) {

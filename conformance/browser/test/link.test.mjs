@@ -479,6 +479,41 @@ describe('Link in the browser', () => {
     assertAccountsMatch(record.success.metadata.accounts, after.accounts);
   });
 
+  flow('f2. a Link customization that lets the user choose one account (radio buttons)', async ({ tenant, page, link }) => {
+    await tenant.post('/tartan/link/customizations', { name: 'one-account', account_select: 'one' });
+    const linkToken = await tenant.linkToken({ link_customization_name: 'one-account' });
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
+    await link.submitCredentials('user_good', 'pass_good');
+    await link.waitForView('SELECT_ACCOUNT');
+    const inputs = await link.accountCheckboxes();
+    assert.ok(inputs.length > 1, `accounts offered: ${JSON.stringify(inputs)}`);
+    assert.ok(inputs.every((b) => b.type === 'radio' && !b.checked), `one-account inputs: ${JSON.stringify(inputs)}`);
+    const frame = await link.frame();
+    const blocked = () => frame.$eval('[data-action="continue"]', (b) => b.disabled);
+    assert.equal(await blocked(), true, 'Continue is enabled before an account is chosen');
+    await link.click(`input[data-account-id="${inputs[0].id}"]`);
+    await link.click(`input[data-account-id="${inputs[1].id}"]`);
+    const chosen = (await link.accountCheckboxes()).filter((b) => b.checked).map((b) => b.id);
+    assert.deepEqual(chosen, [inputs[1].id], 'a second choice replaces the first');
+    assert.equal(await blocked(), false, 'Continue stays disabled with an account chosen');
+    await link.shots.take(page, 'SELECT_ACCOUNT-one-account');
+    await link.click('[data-action="continue"]');
+    await link.waitForView('CONNECTED');
+    await link.click('[data-action="continue"]');
+
+    const record = await checkSuccess({
+      tenant,
+      page,
+      linkToken,
+      linkSessionId,
+      institution: FIRST_PLATYPUS,
+      sequence: [...NEW_ITEM_START, 'TRANSITION_VIEW(SELECT_ACCOUNT)', 'TRANSITION_VIEW(CONNECTED)', 'HANDOFF'],
+    });
+    assert.deepEqual(record.success.metadata.accounts.map((a) => a.id), [inputs[1].id], 'onSuccess accounts');
+  });
+
   flow('g. closing Link on the CREDENTIAL pane', async ({ tenant, page, link }) => {
     const linkToken = await tenant.linkToken();
     const linkSessionId = await startLink({ page, app: world.app, linkToken });

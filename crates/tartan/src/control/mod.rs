@@ -17,7 +17,7 @@ use crate::webhooks::{self, Attempt, Delivery, DeliveryState};
 use crate::world::clock::{self, DAY_MS, HOUR_MS, MINUTE_MS, TenantClock};
 use crate::world::events::RunReport;
 use crate::world::institutions::{self, LoginRisk};
-use crate::world::tenants::{Bank, InstitutionSettings};
+use crate::world::tenants::{AccountSelect, Bank, InstitutionSettings, LinkCustomization};
 use crate::world::{Action, Record, Target, Trigger, TriggerState};
 
 mod link;
@@ -37,6 +37,10 @@ pub fn router() -> Router<AppState> {
             control_get(triggers_list).merge(plaid_write(trigger_create)),
         )
         .route("/tartan/settings", plaid_write(settings_update))
+        .route(
+            "/tartan/link/customizations",
+            control_get(customizations_list).merge(plaid_write(customization_put)),
+        )
         .route(
             "/tartan/institutions/settings",
             plaid_write(institution_settings),
@@ -382,6 +386,70 @@ fn settings_update(ctx: &Ctx<'_>, req: SettingsRequest) -> Result<SettingsView, 
         let view = SettingsView {
             item_login_expiry_days: tenant.settings.item_login_expiry_days,
         };
+        changes.push(Record::Tenant(tenant));
+        Ok(view)
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Link customizations: what Plaid's Dashboard holds, named by link_customization_name.
+
+#[derive(Debug, Deserialize)]
+pub struct CustomizationRequest {
+    name: String,
+    account_select: AccountSelect,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomizationView {
+    name: String,
+    account_select: AccountSelect,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CustomizationsView {
+    link_customizations: Vec<CustomizationView>,
+}
+
+fn customizations_view(settings: &crate::world::tenants::TenantSettings) -> CustomizationsView {
+    CustomizationsView {
+        link_customizations: settings
+            .link_customizations
+            .iter()
+            .map(|(name, c)| CustomizationView {
+                name: name.clone(),
+                account_select: c.account_select,
+            })
+            .collect(),
+    }
+}
+
+fn customizations_list(ctx: &Ctx<'_>, _: NoQuery) -> Result<CustomizationsView, PlaidError> {
+    ctx.world
+        .read(|s| Ok(customizations_view(&s.tenant(&ctx.client_id)?.settings)))
+}
+
+/// Creates or replaces a customization; link tokens naming it follow it from their next pane.
+fn customization_put(
+    ctx: &Ctx<'_>,
+    req: CustomizationRequest,
+) -> Result<CustomizationsView, PlaidError> {
+    let name = req.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(PlaidError::invalid_field(
+            "name",
+            "must be 1 to 100 characters",
+        ));
+    }
+    ctx.world.write(|s, changes| {
+        let mut tenant = s.tenant(&ctx.client_id)?.clone();
+        tenant.settings.link_customizations.insert(
+            name.to_owned(),
+            LinkCustomization {
+                account_select: req.account_select,
+            },
+        );
+        let view = customizations_view(&tenant.settings);
         changes.push(Record::Tenant(tenant));
         Ok(view)
     })

@@ -17,6 +17,7 @@ use super::events;
 use super::ids::{self, TokenKind};
 use super::institutions::{self, Health, InstitutionDef};
 use super::items::{self, AccountState, LinkToken, NewItem, PublicToken};
+use super::tenants::AccountSelect;
 use super::{Record, State, World};
 
 /// A session idle this long invalidates its link token (Plaid: "30+ minutes").
@@ -332,6 +333,7 @@ impl LinkSession {
     fn push_event(&mut self, name: &str, now: i64, extra: &[(&str, Value)]) {
         let mut meta = Map::new();
         for key in [
+            "account_number_mask",
             "error_type",
             "error_code",
             "error_message",
@@ -341,6 +343,7 @@ impl LinkSession {
             "institution_search_query",
             "match_reason",
             "mfa_type",
+            "routing_number",
             "view_name",
             "selection",
         ] {
@@ -477,6 +480,7 @@ impl LinkSession {
             })
         });
         let products = token.map(consent_products).unwrap_or_default();
+        let account_select = token.map(|t| account_select(state, t)).unwrap_or_default();
         json!({
             "link_session_id": self.id,
             "status": self.status(),
@@ -488,6 +492,7 @@ impl LinkSession {
             "mfa": (self.view == View::Mfa).then(|| self.mfa.as_ref().map(Mfa::wire)).flatten(),
             "oauth": oauth,
             "accounts": accounts,
+            "account_select": account_select,
             "error": self.error.as_ref().map(|e| link_error(&e.to_error())),
             "events": self.events.iter().map(|e| json!({"event_name": e.name, "metadata": e.meta})).collect::<Vec<_>>(),
             "result": self.result,
@@ -545,6 +550,30 @@ fn consent_products(token: &LinkToken) -> Vec<Product> {
         }
     }
     out
+}
+
+/// The link token's customization name (Plaid's default is "default").
+fn customization_name(token: &LinkToken) -> &str {
+    token
+        .request
+        .link_customization_name
+        .as_deref()
+        .unwrap_or("default")
+}
+
+/// How the Account Select pane behaves for this link token: its customization's setting, as
+/// defined through `/tartan/link/customizations`; "all" when the name is not defined there.
+fn account_select(state: &State, token: &LinkToken) -> AccountSelect {
+    state
+        .tenants
+        .get(&token.client_id)
+        .and_then(|t| {
+            t.settings
+                .link_customizations
+                .get(customization_name(token))
+        })
+        .map(|c| c.account_select)
+        .unwrap_or_default()
 }
 
 /// Whether an account passes the link token's account_filters.
@@ -995,6 +1024,16 @@ fn run_step(
                     "must name at least one account",
                 ));
             }
+            if ids.len() > 1 && account_select(state, token) == AccountSelect::One {
+                return Err(PlaidError::invalid_field(
+                    "account_ids",
+                    format!(
+                        "must name exactly one account: the link customization {:?} lets the user \
+                         choose one",
+                        customization_name(token)
+                    ),
+                ));
+            }
             if let Some(bad) = ids
                 .iter()
                 .find(|id| !s.offered.iter().any(|o| &o.id == *id))
@@ -1007,7 +1046,6 @@ fn run_step(
             for o in &mut s.offered {
                 o.selected = ids.contains(&o.id);
             }
-            s.push_event("SELECT_ACCOUNT", now, &[]);
             finish(state, changes, s, token, now)?;
         }
     }
@@ -1125,17 +1163,25 @@ fn logged_in(
         }
         None => {
             let products = token.request.products.as_deref().unwrap_or_default();
-            bank::USER_GOOD
+            let mut offered: Vec<Offered> = bank::USER_GOOD
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| passes_filters(filters, t) && usable_for(products, t))
                 .map(|(i, _)| Offered {
                     id: ids::object_id(),
                     template: i,
-                    selected: true,
+                    selected: false,
                     new: false,
                 })
-                .collect()
+                .collect();
+            // "All accounts" preselects every account; one or several start with none, unless
+            // there is only one to choose.
+            let preselect =
+                offered.len() == 1 || account_select(state, token) == AccountSelect::All;
+            for o in &mut offered {
+                o.selected = preselect;
+            }
+            offered
         }
     };
     if s.offered.is_empty() {

@@ -106,6 +106,9 @@ pub struct TenantSettings {
     pub item_login_expiry_days: i64,
     /// Per-institution changes to the defaults, and institution incidents.
     pub institutions: BTreeMap<String, InstitutionSettings>,
+    /// Link customizations by name (what Plaid's Dashboard holds), for `link_customization_name`.
+    #[serde(default)]
+    pub link_customizations: BTreeMap<String, LinkCustomization>,
 }
 
 impl Default for TenantSettings {
@@ -113,8 +116,26 @@ impl Default for TenantSettings {
         Self {
             item_login_expiry_days: 30,
             institutions: BTreeMap::new(),
+            link_customizations: BTreeMap::new(),
         }
     }
+}
+
+/// A Link customization: the parts of Plaid's Dashboard setting that change the flow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCustomization {
+    pub account_select: AccountSelect,
+}
+
+/// The Account Select pane's behaviour: one account, several (none preselected), or all
+/// accounts preselected (the default, and what an undefined customization gets).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSelect {
+    One,
+    Multiple,
+    #[default]
+    All,
 }
 
 /// A tenant's view of one institution, where it differs from the defaults.

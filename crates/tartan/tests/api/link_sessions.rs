@@ -217,6 +217,49 @@ async fn a_new_item_through_headless_link() {
         );
     }
 
+    // Only Plaid's event names, each with every key of Plaid's event metadata.
+    const PLAID_EVENTS: &[&str] = &[
+        "OPEN",
+        "EXIT",
+        "HANDOFF",
+        "SELECT_INSTITUTION",
+        "ERROR",
+        "CLOSE_OAUTH",
+        "FAIL_OAUTH",
+        "OPEN_OAUTH",
+        "SEARCH_INSTITUTION",
+        "SELECT_DEGRADED_INSTITUTION",
+        "SELECT_DOWN_INSTITUTION",
+        "SUBMIT_CREDENTIALS",
+        "SUBMIT_MFA",
+        "TRANSITION_VIEW",
+    ];
+    for e in done["events"].as_array().expect("events") {
+        let name = e["event_name"].as_str().unwrap_or_default();
+        assert!(PLAID_EVENTS.contains(&name), "not a Plaid event: {e}");
+        for key in [
+            "account_number_mask",
+            "error_type",
+            "error_code",
+            "error_message",
+            "exit_status",
+            "institution_id",
+            "institution_name",
+            "institution_search_query",
+            "is_update_mode",
+            "match_reason",
+            "mfa_type",
+            "routing_number",
+            "view_name",
+            "request_id",
+            "link_session_id",
+            "timestamp",
+            "selection",
+        ] {
+            assert!(e["metadata"].get(key).is_some(), "{name} lacks {key}: {e}");
+        }
+    }
+
     // The public token is a real one: it exchanges, and the Item has the shared accounts.
     let exchanged = exchange(&app, public).await;
     let access = exchanged["access_token"].as_str().expect("access_token");
@@ -268,6 +311,108 @@ async fn deselected_accounts_are_not_shared() {
         .ok();
     assert_eq!(accounts["accounts"].as_array().map(Vec::len), Some(1));
     assert_eq!(accounts["accounts"][0]["account_id"], first);
+}
+
+#[tokio::test]
+async fn link_customizations_choose_one_account_or_several() {
+    let app = spawn_app().await;
+    // Customizations as Plaid's Dashboard holds them; bad ones are refused by field.
+    app.post(
+        "/tartan/link/customizations",
+        json!({"name": "single", "account_select": "two"}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    app.post(
+        "/tartan/link/customizations",
+        json!({"name": " ", "account_select": "one"}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    for (name, mode) in [("single", "one"), ("several", "multiple")] {
+        app.post(
+            "/tartan/link/customizations",
+            json!({"name": name, "account_select": mode}),
+        )
+        .await
+        .ok();
+    }
+    let listed = app.get("/tartan/link/customizations").await.ok();
+    assert_eq!(
+        listed["link_customizations"],
+        json!([{"name": "several", "account_select": "multiple"},
+               {"name": "single", "account_select": "one"}])
+    );
+
+    // One account: nothing preselected, two refused, one accepted and the only one shared.
+    let token = link_token(&app, json!({"link_customization_name": "single"})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let pane = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(pane["account_select"], "one");
+    let offered = pane["accounts"].as_array().expect("accounts").clone();
+    assert!(offered.len() > 1, "{offered:?}");
+    assert!(
+        offered.iter().all(|a| a["selected"] == false),
+        "{offered:?}"
+    );
+    let two = json!([offered[0]["id"], offered[1]["id"]]);
+    let refused = s.step("accounts", json!({"account_ids": two})).await.error(
+        400,
+        "INVALID_REQUEST",
+        "INVALID_FIELD",
+    );
+    assert!(
+        refused["error_message"]
+            .as_str()
+            .is_some_and(|m| m.contains("account_ids") && m.contains("exactly one")),
+        "{refused}"
+    );
+    let done = s
+        .ok("accounts", json!({"account_ids": [offered[1]["id"]]}))
+        .await;
+    let access = exchange(&app, &done["result"]["on_success"]["public_token"]).await;
+    let accounts = app
+        .with_token(
+            "/accounts/get",
+            access["access_token"].as_str().unwrap_or_default(),
+        )
+        .await
+        .ok();
+    assert_eq!(accounts["accounts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(accounts["accounts"][0]["account_id"], offered[1]["id"]);
+
+    // Several: nothing preselected, any number from one up.
+    let token = link_token(&app, json!({"link_customization_name": "several"})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let pane = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(pane["account_select"], "multiple");
+    let offered = pane["accounts"].as_array().expect("accounts").clone();
+    assert!(
+        offered.iter().all(|a| a["selected"] == false),
+        "{offered:?}"
+    );
+    let done = s
+        .ok(
+            "accounts",
+            json!({"account_ids": [offered[0]["id"], offered[1]["id"]]}),
+        )
+        .await;
+    assert_eq!(
+        done["result"]["on_success"]["metadata"]["accounts"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    // A name with no customization behind it, or none at all: every account preselected.
+    for extra in [json!({"link_customization_name": "elsewhere"}), json!({})] {
+        let token = link_token(&app, extra).await;
+        let (s, _) = Session::start(&app, &token).await;
+        let pane = s.login(PLATYPUS, "pass_good").await;
+        assert_eq!(pane["account_select"], "all");
+        let offered = pane["accounts"].as_array().expect("accounts");
+        assert!(offered.iter().all(|a| a["selected"] == true), "{offered:?}");
+    }
 }
 
 #[tokio::test]

@@ -266,9 +266,9 @@
     var s = st.session;
     var inst = s && s.institution;
     var meta = {
-      error_type: null, error_code: null, error_message: null, exit_status: null,
+      account_number_mask: null, error_type: null, error_code: null, error_message: null, exit_status: null,
       institution_id: inst ? inst.institution_id : null, institution_name: inst ? inst.name : null,
-      institution_search_query: null, match_reason: null, mfa_type: null, view_name: null,
+      institution_search_query: null, match_reason: null, mfa_type: null, routing_number: null, view_name: null,
       selection: null, is_update_mode: s && s.is_update_mode ? 'yes' : 'no',
       link_session_id: s ? s.link_session_id : localSessionId(), request_id: null,
       timestamp: new Date().toISOString()
@@ -721,8 +721,12 @@
         confirm.setAttribute('data-blocked', any ? 'false' : 'true');
         syncBusy();
       }
+      // The link customization's Account Select: one account (radio buttons), or several.
+      var one = s.account_select === 'one';
       var rows = accounts.map(function (a) {
-        var box = el('input', { type: 'checkbox', 'data-account-id': a.id, checked: !!a.selected });
+        var box = el('input', one
+          ? { type: 'radio', name: 'account', 'data-account-id': a.id, checked: !!a.selected }
+          : { type: 'checkbox', 'data-account-id': a.id, checked: !!a.selected });
         box.addEventListener('change', update);
         boxes.push(box);
         return el('li', null, el('label', { class: 'account' }, box,
@@ -737,8 +741,9 @@
       update();
       return el('div', { class: 'stack' },
         institutionHeader(s),
-        el('h1', null, s.is_update_mode ? 'Choose the accounts to share' : 'Select account(s)'),
-        el('p', { class: 'sub' }, clientName(s) + ' will only have access to the accounts you select.'),
+        el('h1', null, one ? 'Select an account' : s.is_update_mode ? 'Choose the accounts to share' : 'Select account(s)'),
+        el('p', { class: 'sub' }, clientName(s) + (one ? ' will only have access to the account you select.'
+          : ' will only have access to the accounts you select.')),
         errorBox(s.error),
         el('ul', { class: 'accounts' }, rows),
         el('div', { class: 'grow' }),
