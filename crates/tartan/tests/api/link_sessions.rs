@@ -870,6 +870,56 @@ async fn update_mode_repairs_a_broken_login() {
     app.with_token("/accounts/get", &access).await.ok();
 }
 
+/// While the login is broken Plaid's copy goes stale; the repair in Link brings the next update
+/// forward to the moment of the repair, instead of waiting for the regular cadence.
+#[tokio::test]
+async fn a_repair_in_link_catches_up_what_was_missed() {
+    let app = spawn_app().await;
+    app.post("/tartan/clock/freeze", json!({})).await.ok();
+    let access = app.item(PLATYPUS, &["transactions"]).await;
+    let status = |item: &Value, field: &str| item["status"]["transactions"][field].clone();
+    let cached = app.with_token("/accounts/get", &access).await.ok();
+    app.post("/sandbox/item/reset_login", json!({"access_token": access}))
+        .await
+        .ok();
+    let broken = app.with_token("/item/get", &access).await.ok();
+    assert!(
+        status(&broken, "last_successful_update").is_string(),
+        "{broken}"
+    );
+    app.advance(json!({"days": 3})).await;
+    let stale = app.with_token("/item/get", &access).await.ok();
+    assert_eq!(
+        status(&stale, "last_successful_update"),
+        status(&broken, "last_successful_update"),
+        "no successful update while the login is broken"
+    );
+
+    let token = update_token(&app, &access, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    s.ok(
+        "credentials",
+        json!({"username": "user_good", "password": "pass_good"}),
+    )
+    .await;
+    let repaired_at = app.get("/tartan/clock").await.ok()["now"].clone();
+    // A minute later (First Platypus updates every 6 hours), the missed days are in.
+    app.advance(json!({"minutes": 1})).await;
+    let item = app.with_token("/item/get", &access).await.ok();
+    assert!(item["item"]["error"].is_null(), "{item}");
+    assert_eq!(
+        status(&item, "last_successful_update"),
+        repaired_at,
+        "{item}"
+    );
+    let fresh = app.with_token("/accounts/get", &access).await.ok();
+    assert_ne!(
+        fresh["accounts"][0]["balances"]["current"], cached["accounts"][0]["balances"]["current"],
+        "three days of activity reached Plaid's copy"
+    );
+}
+
 #[tokio::test]
 async fn update_mode_checks_the_username() {
     let app = spawn_app().await;
