@@ -138,13 +138,20 @@ const NEW_ITEM_START = [
   'SUBMIT_CREDENTIALS',
 ];
 
+// A new Item's way to the credentials: Link opened on a fresh link token, consent accepted,
+// First Platypus chosen, `password` submitted for user_good.
+async function newItemLogin({ tenant, page, link }, password, tokenOptions = {}, query = 'First Platypus') {
+  const linkToken = await tenant.linkToken(tokenOptions);
+  const linkSessionId = await startLink({ page, app: world.app, linkToken });
+  await link.acceptConsent();
+  await link.selectInstitution(query, FIRST_PLATYPUS.institution_id);
+  await link.submitCredentials('user_good', password);
+  return { linkToken, linkSessionId };
+}
+
 describe('Link in the browser', () => {
   flow('a. a new Item through device MFA (mfa_device, code 1234)', async ({ tenant, page, link }) => {
-    const linkToken = await tenant.linkToken();
-    const linkSessionId = await startLink({ page, app: world.app, linkToken });
-    await link.acceptConsent();
-    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
-    await link.submitCredentials('user_good', 'mfa_device');
+    const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'mfa_device');
     await link.waitForView('MFA');
     await link.type('input[name="answer-0"]', '1234');
     await link.click('[data-action="submit"]');
@@ -166,11 +173,7 @@ describe('Link in the browser', () => {
   });
 
   flow('a2. security questions (mfa_questions_1_1, answer_0_0)', async ({ tenant, page, link }) => {
-    const linkToken = await tenant.linkToken();
-    const linkSessionId = await startLink({ page, app: world.app, linkToken });
-    await link.acceptConsent();
-    await link.selectInstitution('Platypus', FIRST_PLATYPUS.institution_id);
-    await link.submitCredentials('user_good', 'mfa_questions_1_1');
+    const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'mfa_questions_1_1', {}, 'Platypus');
     await link.waitForView('MFA');
     await link.type('input[name="answer-0"]', 'answer_0_0');
     await link.click('[data-action="submit"]');
@@ -187,11 +190,7 @@ describe('Link in the browser', () => {
   });
 
   flow('a3. a selection question (mfa_selections, Yes)', async ({ tenant, page, link }) => {
-    const linkToken = await tenant.linkToken();
-    const linkSessionId = await startLink({ page, app: world.app, linkToken });
-    await link.acceptConsent();
-    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
-    await link.submitCredentials('user_good', 'mfa_selections');
+    const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'mfa_selections');
     await link.waitForView('MFA');
     await link.click('input[type=radio][name="answer-0"][value="Yes"]');
     await link.click('[data-action="submit"]');
@@ -208,11 +207,7 @@ describe('Link in the browser', () => {
   });
 
   flow('b. a wrong password, then the right one', async ({ tenant, page, link }) => {
-    const linkToken = await tenant.linkToken();
-    const linkSessionId = await startLink({ page, app: world.app, linkToken });
-    await link.acceptConsent();
-    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
-    await link.submitCredentials('user_good', 'not_the_password');
+    const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'not_the_password');
     await link.waitForError('INVALID_CREDENTIALS');
     assert.equal(await link.view(), 'CREDENTIAL', 'a wrong password keeps Link on the CREDENTIAL pane');
     let record = await page.evaluate(() => window.__link);
@@ -239,11 +234,7 @@ describe('Link in the browser', () => {
   });
 
   flow('c. an error password (error_ITEM_LOCKED) ends Link with ITEM_LOCKED', async ({ tenant, page, link }) => {
-    const linkToken = await tenant.linkToken();
-    const linkSessionId = await startLink({ page, app: world.app, linkToken });
-    await link.acceptConsent();
-    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
-    await link.submitCredentials('user_good', 'error_ITEM_LOCKED');
+    const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'error_ITEM_LOCKED');
     await link.waitForView('ERROR');
     const shown = await (await link.frame()).$eval('main#app', (el) => el.innerText);
     assert.ok(shown.includes('ITEM_LOCKED'), `the ERROR pane does not name ITEM_LOCKED: "${shown}"`);
@@ -481,11 +472,7 @@ describe('Link in the browser', () => {
 
   flow('f2. a Link customization that lets the user choose one account (radio buttons)', async ({ tenant, page, link }) => {
     await tenant.post('/tartan/link/customizations', { name: 'one-account', account_select: 'one' });
-    const linkToken = await tenant.linkToken({ link_customization_name: 'one-account' });
-    const linkSessionId = await startLink({ page, app: world.app, linkToken });
-    await link.acceptConsent();
-    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
-    await link.submitCredentials('user_good', 'pass_good');
+    const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'pass_good', { link_customization_name: 'one-account' });
     await link.waitForView('SELECT_ACCOUNT');
     const inputs = await link.accountCheckboxes();
     assert.ok(inputs.length > 1, `accounts offered: ${JSON.stringify(inputs)}`);

@@ -17,7 +17,9 @@ use crate::webhooks::{self, Attempt, Delivery, DeliveryState};
 use crate::world::clock::{self, DAY_MS, HOUR_MS, MINUTE_MS, TenantClock};
 use crate::world::events::RunReport;
 use crate::world::institutions::{self, LoginRisk};
-use crate::world::tenants::{AccountSelect, Bank, InstitutionSettings, LinkCustomization};
+use crate::world::tenants::{
+    AccountSelect, Bank, InstitutionSettings, LinkCustomization, TenantSettings,
+};
 use crate::world::{Action, Record, Target, Trigger, TriggerState};
 
 mod link;
@@ -411,7 +413,7 @@ pub struct CustomizationsView {
     link_customizations: Vec<CustomizationView>,
 }
 
-fn customizations_view(settings: &crate::world::tenants::TenantSettings) -> CustomizationsView {
+fn customizations_view(settings: &TenantSettings) -> CustomizationsView {
     CustomizationsView {
         link_customizations: settings
             .link_customizations
