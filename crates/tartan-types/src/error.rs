@@ -138,6 +138,10 @@ catalogue! {
     NOT_FOUND => InvalidRequest, 404, "not found", None;
     // Not a documented Plaid code: Plaid does not say what a wrong method gets; 405 says it.
     METHOD_NOT_ALLOWED => InvalidRequest, 405, "this endpoint accepts only POST", None;
+    // Tartan's control plane, not Plaid codes: a snapshot id the tenant does not have, and a
+    // fork onto a client_id that is taken.
+    SNAPSHOT_NOT_FOUND => InvalidRequest, 404, "the snapshot was not found", None;
+    TENANT_EXISTS => InvalidRequest, 409, "a tenant with this client_id already exists", None;
     NO_LONGER_AVAILABLE => InvalidRequest, 404, "this endpoint is no longer available", None;
 
     // INVALID_INPUT: well-formed, but refers to something wrong.
@@ -158,8 +162,10 @@ catalogue! {
     TOO_MANY_VERIFICATION_ATTEMPTS => InvalidInput, 400, "", None;
     UNAUTHORIZED_ENVIRONMENT => InvalidInput, 400, "you are not authorized to create items in this api environment. Go to the Dashboard (https://dashboard.plaid.com) to see which environments you are authorized for.", None;
     UNAUTHORIZED_ROUTE_ACCESS => InvalidInput, 400, "you are not authorized to access this route in this api environment.", None;
-    // The error page gives INVALID_INPUT; the USER_PERMISSION_REVOKED webhook sample's error says ITEM_ERROR.
-    USER_PERMISSION_REVOKED => InvalidInput, 400, "the holder of this account has revoked their permission for your application to access it", None;
+    // The error page lists it under INVALID_INPUT, but the error object Plaid shows on the
+    // Item and in the USER_PERMISSION_REVOKED webhook is an ITEM_ERROR: Tartan's one row
+    // serves both, and follows the Item's.
+    USER_PERMISSION_REVOKED => ItemError, 400, "the holder of this account has revoked their permission for your application to access it", None;
     INVALID_USER_IDENTITY_DATA => UserError, 403, "the user identity data provided is invalid", None;
     USER_NOT_FOUND => UserError, 400, "The User you requested cannot be found. This User does not exist or has had access removed by the user.", None;
 
@@ -455,7 +461,7 @@ mod tests {
         (ErrorCode::TOO_MANY_VERIFICATION_ATTEMPTS, "INVALID_INPUT", 400, "", None),
         (ErrorCode::UNAUTHORIZED_ENVIRONMENT, "INVALID_INPUT", 400, "you are not authorized to create items in this api environment. Go to the Dashboard (https://dashboard.plaid.com) to see which environments you are authorized for.", None),
         (ErrorCode::UNAUTHORIZED_ROUTE_ACCESS, "INVALID_INPUT", 400, "you are not authorized to access this route in this api environment.", None),
-        (ErrorCode::USER_PERMISSION_REVOKED, "INVALID_INPUT", 400, "the holder of this account has revoked their permission for your application to access it", None),
+        (ErrorCode::USER_PERMISSION_REVOKED, "ITEM_ERROR", 400, "the holder of this account has revoked their permission for your application to access it", None),
         (ErrorCode::USER_NOT_FOUND, "USER_ERROR", 400, "The User you requested cannot be found. This User does not exist or has had access removed by the user.", None),
         (ErrorCode::PLAID_DIRECT_ITEM_IMPORT_RETURNED_INVALID_MFA, "INVALID_RESULT", 400, "Plaid Direct Item Imports should not result in MFA.", None),
         (ErrorCode::ACCOUNTS_LIMIT, "RATE_LIMIT_EXCEEDED", 429, "rate limit exceeded for attempts to access this item. please try again later", None),

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use clap::{Parser, Subcommand};
 use tartan::startup::shutdown_signal;
-use tartan::webhooks::WebhookPolicy;
 use tartan::world::KeyPolicy;
+use tartan::world::urls::WebhookPolicy;
 use tartan::{Application, Config, telemetry};
 
 // Many small allocations per request (wire structs, JSON); mimalloc handles them far better

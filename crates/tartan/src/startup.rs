@@ -9,8 +9,9 @@ use tokio::net::TcpListener;
 
 use crate::store::{MemoryStore, SqliteStore, Store};
 use crate::surface::{self, AppState};
-use crate::webhooks::{WebhookPolicy, dispatch};
-use crate::world::{KeyPolicy, World, events};
+use crate::webhooks::dispatch;
+use crate::world::urls::WebhookPolicy;
+use crate::world::{KeyPolicy, World};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -48,15 +49,22 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let store: Box<dyn Store> = match &config.data_dir {
             Some(dir) => Box::new(SqliteStore::open(dir)?),
-            None => Box::new(MemoryStore),
+            None => Box::new(MemoryStore::default()),
         };
         let world = Arc::new(World::open(store, config.keys, config.webhook_policy)?);
         let listener = TcpListener::bind(config.addr)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.addr))?;
-        let router = surface::router(AppState {
-            world: world.clone(),
-        });
+        let routes = axum::Router::new()
+            .merge(crate::products::router())
+            .merge(crate::control::router())
+            .merge(crate::ui::router());
+        let router = surface::app(
+            routes,
+            AppState {
+                world: world.clone(),
+            },
+        );
         Ok(Self {
             listener,
             router,
@@ -94,15 +102,17 @@ async fn tick(world: Arc<World>) {
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         interval.tick().await;
+        // Each tenant's schedule is ordered by time: looking costs one read per tenant.
         let due: Vec<(String, i64)> = world.read(|s| {
             s.tenants
                 .values()
-                .filter(|t| t.clock.frozen_at_ms.is_none())
+                .filter(|t| t.tenant.clock.frozen_at_ms.is_none())
                 .filter_map(|t| {
-                    let now = t.clock.now_ms();
-                    events::next_due(s, &t.client_id)
+                    let now = t.now_ms();
+                    t.schedule
+                        .next_due()
                         .filter(|due| *due <= now)
-                        .map(|_| (t.client_id.clone(), now))
+                        .map(|_| (t.tenant.client_id.clone(), now))
                 })
                 .collect()
         });

@@ -13,20 +13,22 @@ use tartan_types::{ErrorCode, ErrorType, PlaidError};
 
 use crate::products::webhook_keys::jwk;
 use crate::surface::{AppState, Ctx, OwnedCtx, control_get, plaid_async, plaid_write};
-use crate::webhooks::{self, Attempt, Delivery, DeliveryState};
 use crate::world::clock::{self, DAY_MS, HOUR_MS, MINUTE_MS, TenantClock};
 use crate::world::events::RunReport;
 use crate::world::institutions::{self, LoginRisk};
+use crate::world::outbox::{self, Attempt, Delivery, DeliveryState};
 use crate::world::tenants::{
     AccountSelect, Bank, InstitutionSettings, LinkCustomization, TenantSettings,
 };
-use crate::world::{Action, Record, Target, Trigger, TriggerState};
+use crate::world::{Action, Target, Tenant, Trigger, TriggerState};
 
 mod link;
+mod tenants;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(link::router())
+        .merge(tenants::router())
         .route("/tartan/health", get(health))
         .route("/tartan/clock", control_get(clock_get))
         .route("/tartan/clock/advance", plaid_write(clock_advance))
@@ -38,7 +40,10 @@ pub fn router() -> Router<AppState> {
             "/tartan/triggers",
             control_get(triggers_list).merge(plaid_write(trigger_create)),
         )
-        .route("/tartan/settings", plaid_write(settings_update))
+        .route(
+            "/tartan/settings",
+            control_get(settings_get).merge(plaid_write(settings_update)),
+        )
         .route(
             "/tartan/link/customizations",
             control_get(customizations_list).merge(plaid_write(customization_put)),
@@ -268,9 +273,8 @@ fn trigger_create(ctx: &Ctx<'_>, req: TriggerRequest) -> Result<TriggerResponse,
     let target = match (req.item_id, req.institution_id) {
         (Some(item_id), None) => {
             let known = ctx.world.read(|s| {
-                s.items
-                    .get(&item_id)
-                    .is_some_and(|i| i.client_id == ctx.client_id && i.removed_at_ms.is_none())
+                s.of(&ctx.client_id)
+                    .is_ok_and(|ts| ts.items.contains_key(&item_id))
             });
             if !known {
                 return Err(
@@ -345,11 +349,7 @@ pub struct TriggersView {
 
 fn triggers_list(ctx: &Ctx<'_>, _: NoQuery) -> Result<TriggersView, PlaidError> {
     ctx.world.read(|s| {
-        let mut triggers: Vec<&Trigger> = s
-            .triggers
-            .values()
-            .filter(|t| t.client_id == ctx.client_id)
-            .collect();
+        let mut triggers: Vec<&Trigger> = s.of(&ctx.client_id)?.triggers.values().collect();
         triggers.sort_by_key(|t| (t.due_ms, t.created_at_ms));
         Ok(TriggersView {
             triggers: triggers.into_iter().map(trigger_view).collect(),
@@ -364,11 +364,32 @@ fn triggers_list(ctx: &Ctx<'_>, _: NoQuery) -> Result<TriggersView, PlaidError> 
 pub struct SettingsRequest {
     /// Sandbox Items fall into ITEM_LOGIN_REQUIRED this many days after creation (0: never).
     item_login_expiry_days: Option<i64>,
+    /// The seed Items created from now on derive their data from.
+    seed: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
 pub struct SettingsView {
     item_login_expiry_days: i64,
+    seed: u64,
+    /// Whether the seed was set (`false`: derived from the client_id).
+    seed_set: bool,
+    /// Items made so far: the next Item is number `items_created` in the creation order.
+    items_created: u64,
+}
+
+fn settings_view(t: &Tenant) -> SettingsView {
+    SettingsView {
+        item_login_expiry_days: t.settings.item_login_expiry_days,
+        seed: t.seed(),
+        seed_set: t.settings.seed.is_some(),
+        items_created: t.items_created,
+    }
+}
+
+fn settings_get(ctx: &Ctx<'_>, _: NoQuery) -> Result<SettingsView, PlaidError> {
+    ctx.world
+        .read(|s| s.tenant(&ctx.client_id).map(settings_view))
 }
 
 fn settings_update(ctx: &Ctx<'_>, req: SettingsRequest) -> Result<SettingsView, PlaidError> {
@@ -380,16 +401,14 @@ fn settings_update(ctx: &Ctx<'_>, req: SettingsRequest) -> Result<SettingsView, 
             "must be between 0 (never) and 3650",
         ));
     }
-    ctx.world.write(|s, changes| {
-        let mut tenant = s.tenant(&ctx.client_id)?.clone();
+    ctx.world.update_tenant(&ctx.client_id, |tenant| {
         if let Some(d) = req.item_login_expiry_days {
             tenant.settings.item_login_expiry_days = d;
         }
-        let view = SettingsView {
-            item_login_expiry_days: tenant.settings.item_login_expiry_days,
-        };
-        changes.push(Record::Tenant(tenant));
-        Ok(view)
+        if let Some(seed) = req.seed {
+            tenant.settings.seed = Some(seed);
+        }
+        Ok(settings_view(tenant))
     })
 }
 
@@ -443,17 +462,14 @@ fn customization_put(
             "must be 1 to 100 characters",
         ));
     }
-    ctx.world.write(|s, changes| {
-        let mut tenant = s.tenant(&ctx.client_id)?.clone();
+    ctx.world.update_tenant(&ctx.client_id, |tenant| {
         tenant.settings.link_customizations.insert(
             name.to_owned(),
             LinkCustomization {
                 account_select: req.account_select,
             },
         );
-        let view = customizations_view(&tenant.settings);
-        changes.push(Record::Tenant(tenant));
-        Ok(view)
+        Ok(customizations_view(&tenant.settings))
     })
 }
 
@@ -543,8 +559,7 @@ fn institution_settings(
             "must be between 1 and 3650",
         ));
     }
-    ctx.world.write(|s, changes| {
-        let mut tenant = s.tenant(&ctx.client_id)?.clone();
+    ctx.world.update_tenant(&ctx.client_id, |tenant| {
         let settings = tenant
             .settings
             .institutions
@@ -562,9 +577,7 @@ fn institution_settings(
         if let Some(d) = req.consent_days {
             settings.consent_days = Some(d);
         }
-        let view = bank_view(&tenant.bank(def));
-        changes.push(Record::Tenant(tenant));
-        Ok(view)
+        Ok(bank_view(&tenant.bank(def)))
     })
 }
 
@@ -626,7 +639,7 @@ fn delivery_view(d: &Delivery) -> DeliveryView {
         state: d.state,
         next_attempt_at: d.next_attempt_ms.map(clock::wire),
         attempts: d.attempts.iter().map(attempt_view).collect(),
-        summary: webhooks::describe(d),
+        summary: outbox::describe(d),
     }
 }
 
@@ -639,25 +652,41 @@ pub struct DeliveriesView {
 
 fn webhooks_list(ctx: &Ctx<'_>, q: WebhooksQuery) -> Result<DeliveriesView, PlaidError> {
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    ctx.world.read(|s| {
-        let mut found: Vec<&Delivery> = s
+    let wanted = |d: &Delivery| {
+        q.item_id
+            .as_ref()
+            .is_none_or(|i| d.item_id.as_ref() == Some(i))
+            && q.since.is_none_or(|since| d.log_seq > since)
+    };
+    // Newest first: what memory holds (every pending delivery, the newest finished ones)...
+    let (mut found, mut older_than, cursor) = ctx.world.read(|s| {
+        let ts = s.of(&ctx.client_id)?;
+        let found: Vec<Delivery> = ts
             .deliveries
             .values()
             .rev()
-            .filter(|d| d.client_id == ctx.client_id)
-            .filter(|d| {
-                q.item_id
-                    .as_ref()
-                    .is_none_or(|i| d.item_id.as_ref() == Some(i))
-            })
-            .filter(|d| q.since.is_none_or(|since| d.log_seq > since))
+            .filter(|d| wanted(d))
             .take(limit)
+            .cloned()
             .collect();
-        found.reverse();
-        Ok(DeliveriesView {
-            deliveries: found.into_iter().map(delivery_view).collect(),
-            cursor: s.log_seq,
-        })
+        Ok::<_, PlaidError>((found, ts.oldest_recent_delivery(), s.log_seq))
+    })?;
+    // ...then older finished ones from the store's history, a page at a time. A follower
+    // (`since`) only ever needs what changed lately, which memory holds.
+    // Memory's finished ones are the newest: the store's history starts below them.
+    while found.len() < limit && q.since.is_none() {
+        let page = ctx
+            .world
+            .delivery_history(&ctx.client_id, older_than, 500)?;
+        let Some(last) = page.last() else { break };
+        older_than = Some(last.seq);
+        let room = limit - found.len();
+        found.extend(page.into_iter().filter(|d| wanted(d)).take(room));
+    }
+    found.sort_by_key(|d| d.seq);
+    Ok(DeliveriesView {
+        deliveries: found.iter().map(delivery_view).collect(),
+        cursor,
     })
 }
 
@@ -686,7 +715,8 @@ async fn webhooks_flush(ctx: OwnedCtx, req: FlushRequest) -> Result<FlushView, P
                 due: 0,
                 waiting_for_retry: 0,
             };
-            for &(due, _) in s.pending.get(&ctx.client_id).into_iter().flatten() {
+            let pending = s.tenants.get(&ctx.client_id).map(|ts| &ts.pending);
+            for &(due, _) in pending.into_iter().flatten() {
                 if due <= now {
                     view.due += 1;
                 } else {

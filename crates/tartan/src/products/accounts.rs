@@ -35,13 +35,14 @@ pub fn accounts_get(
     ctx.world.read(|s| {
         let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
         item.ensure_healthy()?;
+        let views = &s.of(&ctx.client_id)?.views;
         let accounts = item.select_accounts(ids.as_deref())?;
         let render_error = |e: serde_json::Error| {
             tracing::error!(error = %e, "rendering /accounts/get failed");
             PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
         };
         let accounts = match ids {
-            None => s.views.get_or_render(&item.item_id, "accounts", || {
+            None => views.get_or_render(&item.item_id, "accounts", || {
                 cached_accounts(item, &accounts)
             }),
             Some(_) => {
@@ -49,8 +50,7 @@ pub fn accounts_get(
             }
         }
         .map_err(render_error)?;
-        let item = s
-            .views
+        let item = views
             .get_or_render(&item.item_id, "item", || item_wire(item, false))
             .map_err(render_error)?;
         Ok(RenderedAccounts { accounts, item })

@@ -5,7 +5,7 @@ use tartan_types::wire::{Product, SandboxItemFireWebhookRequest, SandboxItemFire
 use tartan_types::{ErrorCode, PlaidError};
 
 use crate::surface::Ctx;
-use crate::webhooks;
+use crate::world::outbox;
 use crate::world::{Item, clock};
 
 /// For each code: the types it may be fired as (the first is the default) and, per type, the
@@ -64,7 +64,7 @@ fn payload(kind: &str, code: &str, item: &Item, now_ms: i64) -> Value {
             json!({"account_id": first_account, "status": "MANUALLY_VERIFIED"})
         }
         (_, "USER_PERMISSION_REVOKED") => json!({
-            "error": webhooks::error_value(&PlaidError::new(ErrorCode::USER_PERMISSION_REVOKED))
+            "error": outbox::error_value(&PlaidError::new(ErrorCode::USER_PERMISSION_REVOKED))
         }),
         (_, "USER_ACCOUNT_REVOKED") => json!({"account_id": first_account}),
         (_, "PENDING_DISCONNECT") => json!({
@@ -78,12 +78,12 @@ fn payload(kind: &str, code: &str, item: &Item, now_ms: i64) -> Value {
         (_, "PRODUCT_READY") => json!({"asset_report_id": uuid::Uuid::new_v4().to_string()}),
         ("ASSETS", "ERROR") => json!({
             "asset_report_id": uuid::Uuid::new_v4().to_string(),
-            "error": webhooks::error_value(&PlaidError::new(ErrorCode::PRODUCT_NOT_READY))
+            "error": outbox::error_value(&PlaidError::new(ErrorCode::PRODUCT_NOT_READY))
         }),
         (_, "NEW_ACCOUNTS_AVAILABLE") => json!({"error": null}),
         _ => json!({}),
     };
-    webhooks::payload(kind, code, item, extra)
+    outbox::payload(kind, code, item, extra)
 }
 
 pub fn fire_webhook(
@@ -125,7 +125,7 @@ pub fn fire_webhook(
             return Err(PlaidError::new(ErrorCode::SANDBOX_WEBHOOK_INVALID));
         }
         let body = payload(kind, &req.webhook_code, &item, now);
-        webhooks::enqueue(state, changes, &item, now, body);
+        outbox::enqueue(state, changes, &item, now, body);
         Ok(SandboxItemFireWebhookResponse {
             webhook_fired: true,
         })

@@ -50,7 +50,7 @@ fn render(
         insts
             .iter()
             .map(|i| {
-                let health = tenant.map_or(i.health, |t| t.bank(i).health);
+                let health = tenant.map_or(i.health, |t| t.tenant.bank(i).health);
                 i.to_wire(view, health, &now)
             })
             .collect()

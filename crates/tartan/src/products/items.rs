@@ -12,8 +12,8 @@ use serde_json::json;
 
 use super::item_wire;
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
-use crate::webhooks;
 use crate::world::items::UpdateStatus;
+use crate::world::outbox;
 use crate::world::{Record, clock};
 
 pub fn router() -> Router<AppState> {
@@ -48,10 +48,14 @@ pub fn item_get(ctx: &Ctx<'_>, req: AccessTokenRequest) -> Result<ItemGetRespons
             status: Some(ItemStatus {
                 investments: status_wire(item.investments.as_ref()),
                 transactions: status_wire(item.transactions.as_ref()),
-                last_webhook: s.last_webhooks.get(&item.item_id).map(|w| LastWebhook {
-                    sent_at: Some(clock::wire(w.sent_at_ms)),
-                    code_sent: w.code_sent.clone(),
-                }),
+                last_webhook: s
+                    .of(&ctx.client_id)?
+                    .last_webhooks
+                    .get(&item.item_id)
+                    .map(|w| LastWebhook {
+                        sent_at: Some(clock::wire(w.sent_at_ms)),
+                        code_sent: w.code_sent.clone(),
+                    }),
             }),
         })
     })
@@ -85,12 +89,12 @@ pub fn webhook_update(
         item.webhook = req.webhook.clone();
         // Plaid acknowledges at the new URL.
         if let Some(url) = &req.webhook {
-            let payload = webhooks::item_payload(
+            let payload = outbox::item_payload(
                 "WEBHOOK_UPDATE_ACKNOWLEDGED",
                 &item,
                 json!({"new_webhook_url": url, "error": null}),
             );
-            webhooks::enqueue_to(state, changes, &item, url, now, payload);
+            outbox::enqueue_to(state, changes, &item, url, now, payload);
         }
         let wire = item_wire(&item, false);
         changes.push(Record::Item(Box::new(item)));

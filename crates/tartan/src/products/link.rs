@@ -7,11 +7,11 @@ use tartan_types::wire::{
 };
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::validate_url;
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::world::clock::{self, HOUR_MS, MINUTE_MS};
 use crate::world::ids::{self, TokenKind};
 use crate::world::items::LinkToken;
+use crate::world::urls::validate_url;
 
 pub fn router() -> Router<AppState> {
     Router::new()

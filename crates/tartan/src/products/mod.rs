@@ -13,7 +13,6 @@ pub mod sandbox;
 pub mod webhook_keys;
 
 use axum::Router;
-use axum::http::Uri;
 use tartan_types::PlaidError;
 use tartan_types::wire::{self, Product};
 
@@ -153,33 +152,4 @@ pub fn cached_accounts(item: &Item, accounts: &[&AccountState]) -> Vec<wire::Acc
             account_wire(item, a, &a.cached, as_of)
         })
         .collect()
-}
-
-/// A URL field (webhook, redirect_uri): absolute http(s) with a host.
-pub fn validate_url(field: &str, value: &str) -> Result<(), PlaidError> {
-    let uri: Uri = value
-        .parse()
-        .map_err(|_| PlaidError::invalid_field(field, "must be a valid URL"))?;
-    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
-    if !scheme_ok || uri.host().is_none_or(str::is_empty) {
-        return Err(PlaidError::invalid_field(
-            field,
-            "must be an absolute http(s) URL such as https://example.com/webhook",
-        ));
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls() {
-        assert!(validate_url("webhook", "https://example.com/hook").is_ok());
-        assert!(validate_url("webhook", "http://127.0.0.1:8080/hook").is_ok());
-        assert!(validate_url("webhook", "ftp://example.com").is_err());
-        assert!(validate_url("webhook", "not a url").is_err());
-        assert!(validate_url("webhook", "/relative").is_err());
-    }
 }

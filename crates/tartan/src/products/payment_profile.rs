@@ -77,9 +77,9 @@ pub fn find<'a>(
     token: &str,
 ) -> Result<&'a PaymentProfile, PlaidError> {
     state
+        .of(client_id)?
         .payment_profiles
         .get(token)
-        .filter(|p| p.client_id == client_id)
         .ok_or_else(|| {
             PlaidError::invalid_field("payment_profile_token", "names no payment profile")
         })

@@ -1,99 +1,119 @@
-//! Persistence behind a small trait: embedded SQLite under the data dir, or nothing at all for
-//! `--ephemeral` (state then lives only in memory).
+//! Persistence behind a small trait: embedded SQLite under the data dir, or memory for
+//! `--ephemeral`. The store knows rows and snapshots, never the world's types: the world turns
+//! its records into [`Row`]s and reads them back.
 
-use std::path::Path;
+mod sqlite;
+
+use std::collections::HashMap;
 
 use parking_lot::Mutex;
-use rusqlite::{Connection, params};
 
-use crate::world::Record;
+pub use sqlite::{SCHEMA_VERSION, SqliteStore};
+
+/// One stored object of one tenant: the newest body per (client_id, kind, key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub client_id: String,
+    pub kind: &'static str,
+    pub key: String,
+    /// Loaded at startup. History (`false`) is read only when asked for.
+    pub live: bool,
+    pub body: String,
+}
+
+/// A snapshot's description (its body is fetched apart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SnapshotMeta {
+    pub client_id: String,
+    pub snapshot_id: String,
+    pub created_at_ms: i64,
+    pub items: u64,
+}
 
 pub trait Store: Send + Sync {
-    /// Writes the records in one transaction; returns only once they are durable.
-    fn commit(&self, records: &[Record]) -> anyhow::Result<()>;
-    /// Every record, newest body per (kind, key).
-    fn load(&self) -> anyhow::Result<Vec<Record>>;
+    /// Writes the rows in one transaction; returns only once they are durable.
+    fn commit(&self, rows: &[Row]) -> anyhow::Result<()>;
+    /// The bodies of every live row, tenants first.
+    fn load_live(&self) -> anyhow::Result<Vec<String>>;
+    /// Bodies of the tenant's history rows of one kind, newest key first, keys below `before`.
+    fn history(
+        &self,
+        client_id: &str,
+        kind: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>>;
+    /// Replaces every row of the tenant (live and history) with `rows`, in one transaction.
+    fn replace_tenant(&self, client_id: &str, rows: &[Row]) -> anyhow::Result<()>;
+    fn save_snapshot(&self, meta: &SnapshotMeta, body: &[u8]) -> anyhow::Result<()>;
+    /// The tenant's snapshots, oldest first.
+    fn snapshots(&self, client_id: &str) -> anyhow::Result<Vec<SnapshotMeta>>;
+    fn snapshot_body(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// Whether there was such a snapshot.
+    fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<bool>;
 }
 
-/// `--ephemeral`: nothing survives the process.
-pub struct MemoryStore;
+/// Snapshots by (client_id, snapshot_id), with their bodies.
+type Snapshots = HashMap<(String, String), (SnapshotMeta, Vec<u8>)>;
+
+/// `--ephemeral`: rows live only in the world's memory; snapshots are kept here, in memory.
+#[derive(Default)]
+pub struct MemoryStore {
+    snapshots: Mutex<Snapshots>,
+}
 
 impl Store for MemoryStore {
-    fn commit(&self, _: &[Record]) -> anyhow::Result<()> {
+    fn commit(&self, _: &[Row]) -> anyhow::Result<()> {
         Ok(())
     }
 
-    fn load(&self) -> anyhow::Result<Vec<Record>> {
+    fn load_live(&self) -> anyhow::Result<Vec<String>> {
         Ok(Vec::new())
     }
-}
 
-/// SQLite in WAL mode: a committed transaction survives a crash of the process (`kill -9`).
-pub struct SqliteStore {
-    conn: Mutex<Connection>,
-}
-
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS records (
-    kind TEXT NOT NULL,
-    key  TEXT NOT NULL,
-    body TEXT NOT NULL,
-    PRIMARY KEY (kind, key)
-) WITHOUT ROWID;
-";
-
-impl SqliteStore {
-    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
-        let path = data_dir.join("tartan.sqlite3");
-        let conn = Connection::open(&path)
-            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "busy_timeout", 5000)?;
-        conn.execute_batch(SCHEMA)?;
-        Ok(Self {
-            conn: Mutex::new(conn),
-        })
+    fn history(&self, _: &str, _: &str, _: Option<&str>, _: usize) -> anyhow::Result<Vec<String>> {
+        Ok(Vec::new())
     }
-}
 
-impl Store for SqliteStore {
-    fn commit(&self, records: &[Record]) -> anyhow::Result<()> {
-        let mut conn = self.conn.lock();
-        let tx = conn.transaction()?;
-        {
-            let mut stmt = tx.prepare_cached(
-                "INSERT INTO records (kind, key, body) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (kind, key) DO UPDATE SET body = excluded.body",
-            )?;
-            for record in records {
-                let body = serde_json::to_string(record)?;
-                stmt.execute(params![record.kind(), record.key(), body])?;
-            }
-        }
-        tx.commit()?;
+    fn replace_tenant(&self, _: &str, _: &[Row]) -> anyhow::Result<()> {
         Ok(())
     }
 
-    fn load(&self) -> anyhow::Result<Vec<Record>> {
-        let conn = self.conn.lock();
-        let mut stmt = conn.prepare("SELECT kind, key, body FROM records")?;
-        let rows = stmt.query_map([], |row| {
-            Ok((
-                row.get::<_, String>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-            ))
-        })?;
-        let mut records = Vec::new();
-        for row in rows {
-            let (kind, key, body) = row?;
-            let record: Record = serde_json::from_str(&body)
-                .map_err(|e| anyhow::anyhow!("stored {kind} {key} is unreadable: {e}"))?;
-            records.push(record);
-        }
-        Ok(records)
+    fn save_snapshot(&self, meta: &SnapshotMeta, body: &[u8]) -> anyhow::Result<()> {
+        self.snapshots.lock().insert(
+            (meta.client_id.clone(), meta.snapshot_id.clone()),
+            (meta.clone(), body.to_vec()),
+        );
+        Ok(())
+    }
+
+    fn snapshots(&self, client_id: &str) -> anyhow::Result<Vec<SnapshotMeta>> {
+        let mut found: Vec<SnapshotMeta> = self
+            .snapshots
+            .lock()
+            .values()
+            .filter(|(m, _)| m.client_id == client_id)
+            .map(|(m, _)| m.clone())
+            .collect();
+        found.sort_by(|a, b| {
+            (a.created_at_ms, &a.snapshot_id).cmp(&(b.created_at_ms, &b.snapshot_id))
+        });
+        Ok(found)
+    }
+
+    fn snapshot_body(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        Ok(self
+            .snapshots
+            .lock()
+            .get(&(client_id.to_owned(), snapshot_id.to_owned()))
+            .map(|(_, b)| b.clone()))
+    }
+
+    fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<bool> {
+        Ok(self
+            .snapshots
+            .lock()
+            .remove(&(client_id.to_owned(), snapshot_id.to_owned()))
+            .is_some())
     }
 }

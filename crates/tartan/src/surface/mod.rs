@@ -2,6 +2,7 @@
 //! response encoding. It knows nothing about banks.
 
 pub mod decode;
+pub mod extract;
 pub mod shapes;
 
 use std::sync::Arc;
@@ -10,7 +11,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Extension, Query, RawPathParams, Request, State};
+use axum::extract::{Extension, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -80,13 +81,9 @@ where
               uri: Uri,
               headers: HeaderMap,
               body: Result<Bytes, BytesRejection>| async move {
-            let body = match body {
+            let body = match read_body(body) {
                 Ok(body) => body,
-                Err(e) => {
-                    let error = PlaidError::new(ErrorCode::INVALID_BODY)
-                        .with_message(format!("body could not be read: {}", e.body_text()));
-                    return error_response(&error, &rid.0);
-                }
+                Err(error) => return error_response(&error, &rid.0),
             };
             let world = app.world.clone();
             let rid_copy = rid.clone();
@@ -133,19 +130,14 @@ where
     post(
         move |State(app): State<AppState>,
               Extension(rid): Extension<RequestId>,
-              params: RawPathParams,
+              extract::PathId(id): extract::PathId,
               uri: Uri,
               headers: HeaderMap,
               body: Result<Bytes, BytesRejection>| async move {
-            let id = first_param(&params);
             let world = app.world.clone();
             let rid_copy = rid.clone();
             let run = move || {
-                let result = body
-                    .map_err(|e| {
-                        PlaidError::new(ErrorCode::INVALID_BODY)
-                            .with_message(format!("body could not be read: {}", e.body_text()))
-                    })
+                let result = read_body(body)
                     .and_then(|body| decode::json_object(&headers, &body))
                     .and_then(|body| decode::request::<Req>(uri.path(), body))
                     .and_then(|req| {
@@ -179,9 +171,8 @@ where
     get(
         move |State(app): State<AppState>,
               Extension(rid): Extension<RequestId>,
-              params: RawPathParams,
+              extract::PathId(id): extract::PathId,
               query: Result<Query<Q>, QueryRejection>| async move {
-            let id = first_param(&params);
             let result = query
                 .map_err(|e| {
                     PlaidError::new(ErrorCode::INVALID_FIELD)
@@ -197,14 +188,6 @@ where
             respond(result, &rid)
         },
     )
-}
-
-fn first_param(params: &RawPathParams) -> String {
-    params
-        .iter()
-        .next()
-        .map(|(_, v)| v.to_owned())
-        .unwrap_or_default()
 }
 
 /// Mounts a control-plane reader: GET, credentials from the headers, filters in the query.
@@ -250,8 +233,9 @@ where
               Extension(rid): Extension<RequestId>,
               uri: Uri,
               headers: HeaderMap,
-              body: Bytes| async move {
-            let decoded = decode::json_object(&headers, &body).and_then(|mut body| {
+              body: Result<Bytes, BytesRejection>| async move {
+            let decoded = read_body(body).and_then(|body| {
+                let mut body = decode::json_object(&headers, &body)?;
                 let client_id = authenticate(&app.world, &headers, &mut body)?;
                 Ok((client_id, decode::request::<Req>(uri.path(), body)?))
             });
@@ -270,6 +254,15 @@ where
     )
 }
 
+/// The body, or INVALID_BODY when it could not be read (over the size limit, shorter than its
+/// Content-Length, a broken connection).
+fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PlaidError> {
+    body.map_err(|e| {
+        PlaidError::new(ErrorCode::INVALID_BODY)
+            .with_message(format!("body could not be read: {}", e.body_text()))
+    })
+}
+
 fn ctx<'a>(app: &'a AppState, client_id: String, rid: &'a RequestId) -> Ctx<'a> {
     Ctx {
         world: &app.world,
@@ -278,7 +271,7 @@ fn ctx<'a>(app: &'a AppState, client_id: String, rid: &'a RequestId) -> Ctx<'a> 
     }
 }
 
-fn authenticate(
+pub(crate) fn authenticate(
     world: &World,
     headers: &HeaderMap,
     body: &mut serde_json::Map<String, serde_json::Value>,
@@ -295,7 +288,7 @@ struct WithRequestId<'a, T> {
     request_id: &'a str,
 }
 
-fn respond<T: Serialize>(result: Result<T, PlaidError>, rid: &RequestId) -> Response {
+pub(crate) fn respond<T: Serialize>(result: Result<T, PlaidError>, rid: &RequestId) -> Response {
     let body = match result {
         Ok(body) => body,
         Err(e) => return error_response(&e, &rid.0),
@@ -332,6 +325,11 @@ pub fn error_response(error: &PlaidError, request_id: &str) -> Response {
     (status, axum::Json(error.body(Some(request_id)))).into_response()
 }
 
+tokio::task_local! {
+    /// The id of the request being served, for the panic answer (which does not see it).
+    static CURRENT_REQUEST: Arc<str>;
+}
+
 /// Assigns the request id and writes the one log line per request.
 async fn observe(mut req: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -339,7 +337,7 @@ async fn observe(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    let mut response = next.run(req).await;
+    let mut response = CURRENT_REQUEST.scope(id.clone(), next.run(req)).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert("x-request-id", v);
     }
@@ -380,18 +378,16 @@ async fn not_found(Extension(rid): Extension<RequestId>, req: Request) -> Respon
 
 fn panicked(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("a handler panicked; answering API_ERROR");
-    error_response(
-        &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
-        &ids::request_id(),
-    )
+    let id = CURRENT_REQUEST
+        .try_with(Arc::clone)
+        .unwrap_or_else(|_| ids::request_id().into());
+    error_response(&PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR), &id)
 }
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .merge(crate::products::router())
-        .merge(crate::control::router())
-        .merge(crate::ui::router())
+/// The whole HTTP application: `routes` (composed by the caller) behind Plaid's conventions
+/// for unknown paths and methods, panics, request ids and the log line.
+pub fn app(routes: Router<AppState>, state: AppState) -> Router {
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(CatchPanicLayer::custom(panicked))

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use parking_lot::Mutex;
 use tokio::sync::{Semaphore, mpsc};
 
-use super::{Attempt, DeliveryState, describe, retry_delay_ms};
+use crate::world::outbox::{Attempt, DeliveryState, describe, retry_delay_ms};
 use crate::world::{Record, World, clock};
 
 /// How many deliveries may be in flight at once.
@@ -28,6 +28,7 @@ const CONCURRENCY: usize = 256;
 const SNIPPET: usize = 200;
 
 struct Job {
+    client_id: String,
     seq: u64,
     url: String,
     body: String,
@@ -36,6 +37,7 @@ struct Job {
 }
 
 struct Outcome {
+    client_id: String,
     seq: u64,
     status: Option<u16>,
     latency_ms: u64,
@@ -163,24 +165,23 @@ fn due_jobs(
     in_flight: &Mutex<HashSet<u64>>,
     keys: &mut HashMap<String, Option<Arc<EcdsaKeyPair>>>,
 ) -> Vec<Job> {
-    let ready: Vec<(u64, String, String, String, String)> = world.read(|s| {
+    type Ready = (String, u64, String, String, String, String);
+    let ready: Vec<Ready> = world.read(|s| {
         let busy = in_flight.lock();
         let mut ready = Vec::new();
-        for (client_id, queue) in &s.pending {
-            let Some(tenant) = s.tenants.get(client_id) else {
-                continue;
-            };
-            let now = tenant.clock.now_ms();
-            let key = &tenant.webhook_key;
-            for &(_, seq) in queue.iter().take_while(|(due, _)| *due <= now) {
+        for ts in s.tenants.values() {
+            let now = ts.now_ms();
+            let key = &ts.tenant.webhook_key;
+            for &(_, seq) in ts.pending.iter().take_while(|(due, _)| *due <= now) {
                 if ready.len() >= CONCURRENCY {
                     return ready;
                 }
                 if busy.contains(&seq) {
                     continue;
                 }
-                if let Some(d) = s.deliveries.get(&seq) {
+                if let Some(d) = ts.deliveries.get(&seq) {
                     ready.push((
+                        ts.tenant.client_id.clone(),
                         seq,
                         d.url.clone(),
                         d.body.clone(),
@@ -195,7 +196,7 @@ fn due_jobs(
     let mut busy = in_flight.lock();
     ready
         .into_iter()
-        .map(|(seq, url, body, kid, pkcs8)| {
+        .map(|(client_id, seq, url, body, kid, pkcs8)| {
             busy.insert(seq);
             // Parsing the key is as costly as signing: do it once per key.
             let key = keys
@@ -208,6 +209,7 @@ fn due_jobs(
                 })
                 .clone();
             Job {
+                client_id,
                 seq,
                 url,
                 body,
@@ -228,6 +230,7 @@ async fn send(http: &reqwest::Client, job: Job) -> Outcome {
         Ok(jwt) => jwt,
         Err(e) => {
             return Outcome {
+                client_id: job.client_id,
                 seq: job.seq,
                 status: None,
                 latency_ms: 0,
@@ -254,6 +257,7 @@ async fn send(http: &reqwest::Client, job: Job) -> Outcome {
         Err(e) => (None, Some(e.to_string()), String::new()),
     };
     Outcome {
+        client_id: job.client_id,
         seq: job.seq,
         status,
         latency_ms: started.elapsed().as_millis() as u64,
@@ -322,7 +326,12 @@ fn write_outcomes(
     world.write(|state, changes| {
         let mut lines = Vec::with_capacity(batch.len());
         for (k, o) in batch.iter().enumerate() {
-            let Some(mut d) = state.deliveries.get(&o.seq).cloned() else {
+            let Some(mut d) = state
+                .tenants
+                .get(&o.client_id)
+                .and_then(|ts| ts.deliveries.get(&o.seq))
+                .cloned()
+            else {
                 continue;
             };
             let now = state.now_ms(&d.client_id);

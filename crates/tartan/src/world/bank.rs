@@ -10,6 +10,7 @@ use tartan_types::wire::{
     NumbersInternational, Owner, PhoneNumber,
 };
 
+use super::ids::splitmix;
 use super::institutions::{InstitutionDef, Region};
 
 /// How an account's balance moves from day to day.
@@ -226,13 +227,6 @@ pub struct Balance {
     pub available: Option<f64>,
     pub current: Option<f64>,
     pub limit: Option<f64>,
-}
-
-fn splitmix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    x ^ (x >> 31)
 }
 
 /// A deterministic number in [0, 1) for (seed, day).

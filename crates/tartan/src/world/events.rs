@@ -16,9 +16,10 @@ use super::bank;
 use super::clock::{self, DAY_MS};
 use super::ids;
 use super::items::AccountState;
+use super::outbox;
+use super::schedule::{Due, Timer};
 use super::tenants::{Bank, Tenant};
-use super::{Item, Record, State, World, institutions};
-use crate::webhooks;
+use super::{Item, Record, State, TenantState, World, institutions};
 
 /// What a trigger is aimed at.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,21 +95,6 @@ pub struct RunReport {
     pub webhooks_queued: usize,
 }
 
-/// An Item's timers, in tie-break order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Timer {
-    PendingExpiration,
-    ConsentExpiry,
-    LoginExpiry,
-    Refresh,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum Due {
-    Trigger(String),
-    Item(String, Timer),
-}
-
 /// Seven days before OAuth consent expires, Plaid sends PENDING_EXPIRATION.
 const PENDING_EXPIRATION_LEAD_MS: i64 = 7 * DAY_MS;
 /// PENDING_DISCONNECT announces a disconnection this far ahead.
@@ -116,7 +102,7 @@ const DISCONNECT_LEAD_MS: i64 = 7 * DAY_MS;
 
 impl Item {
     /// The Item's earliest timer, if any.
-    fn next_timer(&self) -> Option<(i64, Timer)> {
+    pub(crate) fn next_timer(&self) -> Option<(i64, Timer)> {
         if self.removed_at_ms.is_some() {
             return None;
         }
@@ -174,8 +160,8 @@ pub fn contact_bank(
 }
 
 fn announce_error(state: &State, changes: &mut Vec<Record>, item: &mut Item, now_ms: i64) {
-    if let Some(payload) = webhooks::item_error(item) {
-        webhooks::enqueue(state, changes, item, now_ms, payload);
+    if let Some(payload) = outbox::item_error(item) {
+        outbox::enqueue(state, changes, item, now_ms, payload);
     }
 }
 
@@ -219,10 +205,10 @@ fn apply_to_item(
         Action::UserSetupRequired => fail(item, changes, ErrorCode::USER_SETUP_REQUIRED),
         Action::PermissionRevoked => {
             item.fail(ErrorCode::USER_PERMISSION_REVOKED, now);
-            let error = webhooks::error_value(&PlaidError::new(ErrorCode::USER_PERMISSION_REVOKED));
+            let error = outbox::error_value(&PlaidError::new(ErrorCode::USER_PERMISSION_REVOKED));
             let payload =
-                webhooks::item_payload("USER_PERMISSION_REVOKED", item, json!({"error": error}));
-            webhooks::enqueue(state, changes, item, now, payload);
+                outbox::item_payload("USER_PERMISSION_REVOKED", item, json!({"error": error}));
+            outbox::enqueue(state, changes, item, now, payload);
             format!("{} access revoked by the user", item.item_id)
         }
         Action::NewAccounts => {
@@ -231,25 +217,26 @@ fn apply_to_item(
                 .copied()
                 .unwrap_or(bank::USER_GOOD.len());
             let seed = bank::account_seed(item.seed, "new");
+            let n = (item.accounts.len() + item.new_accounts.len()) as u64;
             item.new_accounts.push(AccountState {
-                account_id: ids::object_id(),
+                account_id: ids::object_id_from(ids::derive(item.seed, "new_account", n)),
                 template,
                 cached: bank::truth(bank::template(template), seed, 0),
                 cached_at_ms: now,
             });
             let payload =
-                webhooks::item_payload("NEW_ACCOUNTS_AVAILABLE", item, json!({"error": null}));
-            webhooks::enqueue(state, changes, item, now, payload);
+                outbox::item_payload("NEW_ACCOUNTS_AVAILABLE", item, json!({"error": null}));
+            outbox::enqueue(state, changes, item, now, payload);
             format!("{} has a new account at the bank", item.item_id)
         }
         Action::PendingDisconnect => {
             let at = now + DISCONNECT_LEAD_MS;
-            let payload = webhooks::item_payload(
+            let payload = outbox::item_payload(
                 "PENDING_DISCONNECT",
                 item,
                 json!({"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": clock::wire(at)}),
             );
-            webhooks::enqueue(state, changes, item, now, payload);
+            outbox::enqueue(state, changes, item, now, payload);
             changes.push(Record::Trigger(Box::new(Trigger {
                 id: uuid::Uuid::new_v4().to_string(),
                 client_id: item.client_id.clone(),
@@ -268,20 +255,30 @@ fn apply_to_item(
                 clock::wire(at)
             )
         }
-        Action::Repair => repair(state, changes, tenant, item, now),
+        Action::Repair => repair(state, changes, tenant, item, now, Repaired::Elsewhere),
         Action::Outage | Action::Degraded | Action::Recover => String::new(),
     }
 }
 
-/// The login works again (the user re-authenticated): the error is cleared and announced
-/// with LOGIN_REPAIRED, timers renew, and the next update runs at once, covering everything
-/// missed while the login was broken.
+/// How a broken login came to work again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Repaired {
+    /// The user went through the app's own Link update mode: the app knows.
+    InLink,
+    /// The user fixed it elsewhere (another app on the same login, the bank): Plaid tells the
+    /// app with LOGIN_REPAIRED, which it sends only in this case.
+    Elsewhere,
+}
+
+/// The login works again: the error is cleared, timers renew, and the next update runs at
+/// once, covering everything missed while the login was broken.
 pub fn repair(
     state: &State,
     changes: &mut Vec<Record>,
     tenant: &Tenant,
     item: &mut Item,
     now: i64,
+    how: Repaired,
 ) -> String {
     {
         {
@@ -300,8 +297,10 @@ pub fn repair(
                 item.login_expires_ms = Some(now + tenant.settings.item_login_expiry_days * DAY_MS);
             }
             if was.is_some() {
-                let payload = webhooks::item_payload("LOGIN_REPAIRED", item, json!({}));
-                webhooks::enqueue(state, changes, item, now, payload);
+                if how == Repaired::Elsewhere {
+                    let payload = outbox::item_payload("LOGIN_REPAIRED", item, json!({}));
+                    outbox::enqueue(state, changes, item, now, payload);
+                }
                 format!("{} repaired", item.item_id)
             } else {
                 format!("{} was not in an error state", item.item_id)
@@ -313,6 +312,7 @@ pub fn repair(
 /// The working set of one run: copies of what it changed.
 struct Run<'a> {
     state: &'a State,
+    ts: &'a TenantState,
     tenant: Tenant,
     items: HashMap<String, Item>,
     tenant_changed: bool,
@@ -322,7 +322,7 @@ struct Run<'a> {
 impl Run<'_> {
     fn item(&mut self, id: &str) -> Option<&mut Item> {
         if !self.items.contains_key(id) {
-            let item = self.state.items.get(id)?.clone();
+            let item = self.ts.items.get(id)?.clone();
             self.items.insert(id.to_owned(), item);
         }
         self.items.get_mut(id)
@@ -343,12 +343,23 @@ impl Run<'_> {
             Timer::PendingExpiration => {
                 item.pending_expiration_sent = true;
                 let expires = item.consent_expires_ms.map(clock::wire);
-                let payload = webhooks::item_payload(
-                    "PENDING_EXPIRATION",
-                    item,
-                    json!({"consent_expiration_time": expires}),
-                );
-                webhooks::enqueue(state, changes, item, now, payload);
+                // Plaid sends PENDING_EXPIRATION only for Items in the UK and Europe; US and
+                // Canadian Items hear PENDING_DISCONNECT instead
+                // (https://plaid.com/docs/api/items/#pending_disconnect).
+                let payload = if item.institution().region == institutions::Region::Europe {
+                    outbox::item_payload(
+                        "PENDING_EXPIRATION",
+                        item,
+                        json!({"consent_expiration_time": expires}),
+                    )
+                } else {
+                    outbox::item_payload(
+                        "PENDING_DISCONNECT",
+                        item,
+                        json!({"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": expires}),
+                    )
+                };
+                outbox::enqueue(state, changes, item, now, payload);
             }
             Timer::ConsentExpiry => {
                 item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
@@ -358,7 +369,7 @@ impl Run<'_> {
     }
 
     fn run_trigger(&mut self, changes: &mut Vec<Record>, id: &str, now: i64) {
-        let Some(mut trigger) = self.state.triggers.get(id).cloned() else {
+        let Some(mut trigger) = self.ts.triggers.get(id).cloned() else {
             return;
         };
         let outcome = match trigger.target.clone() {
@@ -426,17 +437,15 @@ impl Run<'_> {
             }
             _ => {}
         }
-        let ids: Vec<String> = self
-            .state
+        let mut ids: Vec<String> = self
+            .ts
             .items
             .values()
-            .filter(|i| {
-                i.client_id == self.tenant.client_id
-                    && i.institution_id == inst
-                    && i.removed_at_ms.is_none()
-            })
+            .filter(|i| i.institution_id == inst && i.removed_at_ms.is_none())
             .map(|i| i.item_id.clone())
             .collect();
+        // In a fixed order, so the webhooks they queue are numbered the same every run.
+        ids.sort();
         let tenant = self.tenant.clone();
         let state = self.state;
         for id in &ids {
@@ -448,19 +457,26 @@ impl Run<'_> {
     }
 }
 
-/// The earliest thing due for a tenant, if anything.
-pub fn next_due(state: &State, client_id: &str) -> Option<i64> {
-    let items = state
-        .items
-        .values()
-        .filter(|i| i.client_id == client_id)
-        .filter_map(|i| i.next_timer().map(|(t, _)| t));
-    let triggers = state
-        .triggers
-        .values()
-        .filter(|t| t.client_id == client_id && t.state == TriggerState::Pending)
-        .map(|t| t.due_ms);
-    items.chain(triggers).min()
+/// Queues the Item's next timer if it falls due by `target_ms` and is not queued already.
+fn requeue(
+    heap: &mut BinaryHeap<Reverse<(i64, Due)>>,
+    expected: &mut HashMap<String, (i64, Timer)>,
+    item: &Item,
+    now: i64,
+    target_ms: i64,
+) {
+    match item.next_timer() {
+        Some((next, timer)) if next <= target_ms => {
+            let at = next.max(now);
+            if expected.get(&item.item_id) != Some(&(at, timer)) {
+                expected.insert(item.item_id.clone(), (at, timer));
+                heap.push(Reverse((at, Due::Item(item.item_id.clone(), timer))));
+            }
+        }
+        _ => {
+            expected.remove(&item.item_id);
+        }
+    }
 }
 
 impl World {
@@ -473,56 +489,50 @@ impl World {
         clock: Option<clock::TenantClock>,
     ) -> Result<RunReport, PlaidError> {
         self.write(|state, changes| {
-            let tenant = state.tenant(client_id)?.clone();
-            let mut heap: BinaryHeap<Reverse<(i64, Due)>> = BinaryHeap::new();
-            for item in state.items.values().filter(|i| i.client_id == client_id) {
-                if let Some((due, timer)) = item.next_timer()
-                    && due <= target_ms
-                {
-                    heap.push(Reverse((due, Due::Item(item.item_id.clone(), timer))));
-                }
-            }
-            for t in state.triggers.values() {
-                if t.client_id == client_id
-                    && t.state == TriggerState::Pending
-                    && t.due_ms <= target_ms
-                {
-                    heap.push(Reverse((t.due_ms, Due::Trigger(t.id.clone()))));
-                }
-            }
+            let ts = state.of(client_id)?;
+            let tenant = ts.tenant.clone();
+            let mut heap: BinaryHeap<Reverse<(i64, Due)>> = ts
+                .schedule
+                .due_until(target_ms)
+                .cloned()
+                .map(Reverse)
+                .collect();
             let mut run = Run {
                 state,
+                ts,
                 tenant,
                 items: HashMap::new(),
                 tenant_changed: false,
                 report: RunReport::default(),
             };
+            // Each Item's timer as queued: an entry that no longer matches is stale (a trigger
+            // or an earlier timer changed the Item) and is skipped.
+            let mut expected: HashMap<String, (i64, Timer)> = HashMap::new();
+            for Reverse((at, d)) in heap.iter() {
+                if let Due::Item(id, timer) = d {
+                    expected.insert(id.clone(), (*at, *timer));
+                }
+            }
             let before = changes.len();
             while let Some(Reverse((due, what))) = heap.pop() {
-                run.report.events_run += 1;
                 match what {
                     Due::Item(id, timer) => {
+                        if expected.get(&id) != Some(&(due, timer)) {
+                            continue;
+                        }
+                        expected.remove(&id);
+                        run.report.events_run += 1;
                         run.run_timer(changes, &id, timer, due);
-                        if let Some((next, timer)) = run.items.get(&id).and_then(Item::next_timer)
-                            && next <= target_ms
-                        {
-                            heap.push(Reverse((next.max(due), Due::Item(id, timer))));
+                        if let Some(item) = run.items.get(&id) {
+                            requeue(&mut heap, &mut expected, item, due, target_ms);
                         }
                     }
                     Due::Trigger(id) => {
-                        let touched: Vec<String> = run.items.keys().cloned().collect();
+                        run.report.events_run += 1;
                         run.run_trigger(changes, &id, due);
                         // Triggers can start or stop an Item's timers (repair, errors).
-                        for (item_id, item) in &run.items {
-                            if !touched.contains(item_id)
-                                && let Some((next, timer)) = item.next_timer()
-                                && next <= target_ms
-                            {
-                                heap.push(Reverse((
-                                    next.max(due),
-                                    Due::Item(item_id.clone(), timer),
-                                )));
-                            }
+                        for item in run.items.values() {
+                            requeue(&mut heap, &mut expected, item, due, target_ms);
                         }
                         // Triggers a trigger scheduled (PENDING_DISCONNECT) may fall due too.
                         for record in changes[before..].iter() {
@@ -553,7 +563,7 @@ impl World {
                 tenant.clock = c;
             }
             if tenant_changed || clock.is_some() {
-                changes.push(Record::Tenant(tenant));
+                changes.push(Record::Tenant(Box::new(tenant)));
             }
             Ok(report)
         })
@@ -575,7 +585,7 @@ impl World {
         })?;
         let now = self.read(|s| s.now_ms(&client_id));
         self.run_until(&client_id, now, None)?;
-        self.read(|s| s.triggers.get(&id).cloned())
+        self.read(|s| s.of(&client_id).map(|ts| ts.triggers.get(&id).cloned()))?
             .ok_or_else(|| PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR))
     }
 }

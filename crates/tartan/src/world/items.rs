@@ -8,8 +8,8 @@ use super::bank::{self, AccountTemplate, Balance};
 use super::clock::{DAY_MS, MINUTE_MS};
 use super::ids::{self, TokenKind};
 use super::institutions::{self, InstitutionDef};
+use super::outbox;
 use super::{Record, State, World};
-use crate::webhooks;
 
 /// A public token lives 30 minutes and can be exchanged once.
 pub const PUBLIC_TOKEN_LIFETIME_MS: i64 = 30 * MINUTE_MS;
@@ -89,6 +89,8 @@ pub struct Item {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LastWebhookState {
+    pub client_id: String,
+    pub item_id: String,
     pub sent_at_ms: i64,
     pub code_sent: String,
 }
@@ -293,26 +295,26 @@ impl State {
     /// Resolves an access token to its Item, with Plaid's errors for every way it can fail.
     pub fn item_for_token(&self, client_id: &str, token: &str) -> Result<&Item, PlaidError> {
         expect_kind(token, TokenKind::Access, ErrorCode::INVALID_ACCESS_TOKEN)?;
-        let record = self
+        let ts = self.of(client_id)?;
+        let record = ts
             .access_tokens
             .get(token)
-            .filter(|t| t.client_id == client_id)
             .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN))?;
         match record.status {
             TokenStatus::Active => {}
             TokenStatus::Removed => return Err(PlaidError::new(ErrorCode::ITEM_NOT_FOUND)),
             TokenStatus::Revoked => return Err(PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN)),
         }
-        self.items
+        ts.items
             .get(&record.item_id)
             .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))
     }
 
     pub fn link_token(&self, client_id: &str, token: &str) -> Result<&LinkToken, PlaidError> {
         expect_kind(token, TokenKind::Link, ErrorCode::INVALID_LINK_TOKEN)?;
-        self.link_tokens
+        self.of(client_id)?
+            .link_tokens
             .get(token)
-            .filter(|t| t.client_id == client_id)
             .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_LINK_TOKEN))
     }
 }
@@ -334,7 +336,7 @@ impl World {
     pub fn create_item(&self, client_id: &str, new: NewItem<'_>) -> Result<String, PlaidError> {
         self.write(|state, changes| {
             let now = state.now_ms(client_id);
-            let (item, public) = new_item(state, client_id, new, now)?;
+            let (item, public) = new_item(state, changes, client_id, new, now)?;
             let token = public.token.clone();
             changes.push(Record::Item(Box::new(item)));
             changes.push(Record::PublicToken(public));
@@ -359,10 +361,10 @@ impl World {
                 PlaidError::new(ErrorCode::INVALID_PUBLIC_TOKEN)
                     .with_message(format!("could not find matching public token{why}"))
             };
-            let record = state
+            let ts = state.of(client_id)?;
+            let record = ts
                 .public_tokens
                 .get(public_token)
-                .filter(|t| t.client_id == client_id)
                 .ok_or_else(|| invalid(""))?;
             if record.exchanged {
                 return Err(invalid(": it has already been exchanged"));
@@ -370,18 +372,13 @@ impl World {
             if now >= record.expires_at_ms {
                 return Err(invalid(": it expired 30 minutes after it was created"));
             }
-            let item = state
+            let item = ts
                 .items
                 .get(&record.item_id)
-                .filter(|i| i.removed_at_ms.is_none())
                 .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))?;
             // An Item made by Link update mode already has a token: the exchange returns it.
-            let existing = state
-                .access_tokens
-                .values()
-                .find(|t| t.item_id == item.item_id && t.status == TokenStatus::Active);
-            let access = match existing {
-                Some(t) => t.token.clone(),
+            let access = match ts.item_tokens.get(&item.item_id) {
+                Some(t) => t.clone(),
                 None => {
                     let t = AccessToken {
                         token: ids::token(TokenKind::Access),
@@ -424,8 +421,8 @@ impl World {
             let now = state.now_ms(client_id);
             let mut item = state.item_for_token(client_id, access_token)?.clone();
             item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);
-            if let Some(payload) = webhooks::item_error(&item) {
-                webhooks::enqueue(state, changes, &item, now, payload);
+            if let Some(payload) = outbox::item_error(&item) {
+                outbox::enqueue(state, changes, &item, now, payload);
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(())
@@ -475,13 +472,16 @@ impl World {
             let now = state.now_ms(client_id);
             let mut item = state.item_for_token(client_id, access_token)?.clone();
             item.removed_at_ms = Some(now);
-            for t in state.access_tokens.values() {
-                if t.item_id == item.item_id && t.status == TokenStatus::Active {
-                    changes.push(Record::AccessToken(AccessToken {
-                        status: TokenStatus::Removed,
-                        ..t.clone()
-                    }));
-                }
+            let ts = state.of(client_id)?;
+            if let Some(t) = ts
+                .item_tokens
+                .get(&item.item_id)
+                .and_then(|t| ts.access_tokens.get(t))
+            {
+                changes.push(Record::AccessToken(AccessToken {
+                    status: TokenStatus::Removed,
+                    ..t.clone()
+                }));
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(())
@@ -497,6 +497,7 @@ impl World {
         self.write(|state, changes| {
             let item = state.item_for_token(client_id, access_token)?;
             let old = state
+                .of(client_id)?
                 .access_tokens
                 .get(access_token)
                 .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN))?;
@@ -524,9 +525,22 @@ impl World {
     }
 }
 
-/// Logs in at the institution and builds a new Item and its public token (not yet committed).
+/// The seed of the tenant's next Item: its data derives from the tenant's seed and its place
+/// in the creation order.
+pub fn next_item_seed(tenant: &super::Tenant) -> u64 {
+    ids::derive(tenant.seed(), "item", tenant.items_created)
+}
+
+/// The id of an Item's account, from the Item's seed and the account's template.
+pub fn account_id(item_seed: u64, template: usize) -> String {
+    ids::object_id_from(ids::derive(item_seed, "account", template as u64))
+}
+
+/// Logs in at the institution and builds a new Item and its public token (not yet committed);
+/// counts the Item in the tenant's creation order (pushed to `changes`).
 pub fn new_item(
     state: &State,
+    changes: &mut Vec<Record>,
     client_id: &str,
     new: NewItem<'_>,
     now: i64,
@@ -557,8 +571,12 @@ pub fn new_item(
         if let Some(code) = bank.outage {
             return Err(PlaidError::new(code));
         }
+        let seed = next_item_seed(tenant);
+        let mut counted = tenant.clone();
+        counted.items_created += 1;
+        changes.push(Record::Tenant(Box::new(counted)));
         let mut item = Item {
-            item_id: ids::object_id(),
+            item_id: ids::object_id_from(ids::derive(seed, "item_id", 0)),
             client_id: client_id.to_owned(),
             institution_id: inst.id.to_owned(),
             username: new.username.to_owned(),
@@ -567,7 +585,7 @@ pub fn new_item(
             billed_products: Vec::new(),
             consented_products: Vec::new(),
             created_at_ms: now,
-            seed: rand::random(),
+            seed,
             accounts: Vec::new(),
             transactions: None,
             investments: None,
@@ -589,7 +607,7 @@ pub fn new_item(
         item.consent_expires_ms = bank.consent_days.map(|d| now + d * DAY_MS);
         let chosen: Vec<(String, usize)> = new.accounts.unwrap_or_else(|| {
             (0..bank::USER_GOOD.len())
-                .map(|i| (ids::object_id(), i))
+                .map(|i| (account_id(seed, i), i))
                 .collect()
         });
         let account = |(account_id, i): (String, usize)| {
@@ -604,7 +622,7 @@ pub fn new_item(
         // Accounts the user did not share stay at the bank (update mode can add them).
         let unshared: Vec<(String, usize)> = (0..bank::USER_GOOD.len())
             .filter(|i| !chosen.iter().any(|(_, c)| c == i))
-            .map(|i| (ids::object_id(), i))
+            .map(|i| (account_id(seed, i), i))
             .collect();
         item.accounts = chosen.into_iter().map(account).collect();
         item.new_accounts = unshared.into_iter().map(account).collect();

@@ -18,7 +18,7 @@ use super::ids::{self, TokenKind};
 use super::institutions::{self, Health, InstitutionDef};
 use super::items::{self, AccountState, LinkToken, NewItem, PublicToken};
 use super::tenants::AccountSelect;
-use super::{Record, State, World};
+use super::{Item, Record, State, World};
 
 /// A session idle this long invalidates its link token (Plaid: "30+ minutes").
 const IDLE_LIMIT_MS: i64 = 30 * MINUTE_MS;
@@ -261,7 +261,12 @@ fn profile_of<'a>(state: &'a State, token: &LinkToken) -> Option<&'a PaymentProf
         .as_ref()?
         .payment_profile_token
         .as_ref()?;
-    state.payment_profiles.get(t)
+    state.of(&token.client_id).ok()?.payment_profiles.get(t)
+}
+
+/// One of the tenant's live Items.
+fn item_of<'a>(state: &'a State, client_id: &str, item_id: &str) -> Option<&'a Item> {
+    state.tenants.get(client_id)?.items.get(item_id)
 }
 
 /// A step of a session, as the UI or the control plane sends it.
@@ -290,7 +295,7 @@ pub fn link_error(e: &PlaidError) -> Value {
 fn institution_status(state: &State, client_id: &str, def: &'static InstitutionDef) -> Health {
     match state.tenants.get(client_id) {
         Some(t) => {
-            let bank = t.bank(def);
+            let bank = t.tenant.bank(def);
             if bank.outage.is_some() {
                 Health::Down
             } else {
@@ -568,7 +573,8 @@ fn account_select(state: &State, token: &LinkToken) -> AccountSelect {
         .tenants
         .get(&token.client_id)
         .and_then(|t| {
-            t.settings
+            t.tenant
+                .settings
                 .link_customizations
                 .get(customization_name(token))
         })
@@ -612,18 +618,18 @@ fn usable_token<'a>(
     if ids::TokenKind::of(token) != Some(TokenKind::Link) {
         return Err(invalid("not a link token"));
     }
-    let t = state
+    let ts = state
+        .owner_of(token)
+        .filter(|ts| client_id.is_none_or(|c| c == ts.tenant.client_id))
+        .ok_or_else(|| invalid("unknown link token"))?;
+    let t = ts
         .link_tokens
         .get(token)
-        .filter(|t| client_id.is_none_or(|c| c == t.client_id))
         .ok_or_else(|| invalid("unknown link token"))?;
     if now_of(&t.client_id) >= t.expires_at_ms {
         return Err(invalid("the link token has expired"));
     }
-    let sessions = state
-        .link_sessions
-        .values()
-        .filter(|s| s.link_token == token);
+    let sessions = ts.link_sessions.values().filter(|s| s.link_token == token);
     for s in sessions {
         if s.status() == "succeeded" {
             return Err(invalid("the link token has already been used"));
@@ -674,10 +680,7 @@ impl World {
             let update_item_id = update_item_id.or_else(|| profile.and_then(|p| p.item_id.clone()));
             session.update_item_id = update_item_id.clone();
             if let Some(item_id) = &update_item_id {
-                let item = state
-                    .items
-                    .get(item_id)
-                    .filter(|i| i.removed_at_ms.is_none())
+                let item = item_of(state, &client_id, item_id)
                     .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))?;
                 session.institution_id = Some(item.institution_id.clone());
             } else if let Some(id) = &token.request.institution_id {
@@ -706,7 +709,8 @@ impl World {
             .map(|(_, v)| v.into_owned())
             .ok_or_else(|| bad("has no oauth_state_id"))?;
         let id = self.read(|s| {
-            s.link_sessions
+            s.owner_of(link_token)?
+                .link_sessions
                 .values()
                 .find(|x| {
                     x.link_token == link_token && x.oauth_state_id.as_deref() == Some(&state_id)
@@ -741,8 +745,8 @@ impl World {
     ) -> Result<Value, PlaidError> {
         self.write(|state, changes| {
             let mut s = state
-                .link_sessions
-                .get(session_id)
+                .owner_of(session_id)
+                .and_then(|ts| ts.link_sessions.get(session_id))
                 .filter(|s| s.link_token == link_token)
                 .cloned()
                 .ok_or_else(|| {
@@ -751,7 +755,11 @@ impl World {
                         "names no session of this link token",
                     )
                 })?;
-            let Some(token) = state.link_tokens.get(link_token) else {
+            let Some(token) = state
+                .of(&s.client_id)
+                .ok()
+                .and_then(|ts| ts.link_tokens.get(link_token))
+            else {
                 return Err(PlaidError::new(ErrorCode::INVALID_LINK_TOKEN));
             };
             let now = state.now_ms(&s.client_id);
@@ -797,7 +805,10 @@ impl World {
     pub fn link_oauth_get(&self, state_id: &str) -> Result<Value, PlaidError> {
         self.read(|state| {
             let s = oauth_session(state, state_id)?;
-            let token = state.link_tokens.get(&s.link_token);
+            let token = state
+                .of(&s.client_id)
+                .ok()
+                .and_then(|ts| ts.link_tokens.get(&s.link_token));
             Ok(json!({
                 "institution": s.institution().map(|d| institution_view(state, &s.client_id, d)),
                 "client_name": token.map(|t| t.request.client_name.clone()),
@@ -816,6 +827,7 @@ impl World {
         let (id, token, redirect) = self.read(|state| {
             let s = oauth_session(state, state_id)?;
             let redirect = state
+                .of(&s.client_id)?
                 .link_tokens
                 .get(&s.link_token)
                 .and_then(|t| t.request.redirect_uri.clone());
@@ -846,7 +858,10 @@ impl World {
             request_id,
         )?;
         let found = self.read(|state| {
-            let Some(token) = state.link_tokens.get(link_token) else {
+            let Some(token) = state
+                .owner_of(link_token)
+                .and_then(|ts| ts.link_tokens.get(link_token))
+            else {
                 return Vec::new();
             };
             let q = query.trim().to_lowercase();
@@ -863,9 +878,12 @@ impl World {
 
 fn oauth_session<'a>(state: &'a State, state_id: &str) -> Result<&'a LinkSession, PlaidError> {
     state
-        .link_sessions
-        .values()
-        .find(|s| s.oauth_state_id.as_deref() == Some(state_id))
+        .owner_of(state_id)
+        .and_then(|ts| {
+            ts.link_sessions
+                .values()
+                .find(|s| s.oauth_state_id.as_deref() == Some(state_id))
+        })
         .ok_or_else(|| {
             PlaidError::invalid_field("oauth_state_id", "names no OAuth session in progress")
         })
@@ -1001,7 +1019,7 @@ fn run_step(
                 s.oauth = Some(OauthState::Granted);
                 s.go(View::Oauth, now);
                 let username = match &s.update_item_id {
-                    Some(id) => state.items.get(id).map(|i| i.username.clone()),
+                    Some(id) => item_of(state, &s.client_id, id).map(|i| i.username.clone()),
                     None => None,
                 }
                 .unwrap_or_else(|| "user_good".to_owned());
@@ -1066,7 +1084,7 @@ fn enter_institution(
     if let Some(code) = state
         .tenants
         .get(&s.client_id)
-        .and_then(|t| t.bank(def).outage)
+        .and_then(|t| t.tenant.bank(def).outage)
     {
         s.fail(&PlaidError::new(code), now, true);
         return Ok(());
@@ -1092,7 +1110,10 @@ fn submit_credentials(
     now: i64,
 ) -> Result<(), PlaidError> {
     s.loading(now);
-    if let Some(item) = s.update_item_id.as_ref().and_then(|id| state.items.get(id))
+    if let Some(item) = s
+        .update_item_id
+        .as_ref()
+        .and_then(|id| item_of(state, &s.client_id, id))
         && username != item.username
         && items::check_credentials(username, password).is_ok()
     {
@@ -1140,7 +1161,11 @@ fn logged_in(
     now: i64,
 ) -> Result<(), PlaidError> {
     let filters = token.request.account_filters.as_ref();
-    s.offered = match s.update_item_id.as_ref().and_then(|id| state.items.get(id)) {
+    s.offered = match s
+        .update_item_id
+        .as_ref()
+        .and_then(|id| item_of(state, &s.client_id, id))
+    {
         Some(item) => {
             let mut offered: Vec<Offered> = item
                 .accounts
@@ -1163,12 +1188,14 @@ fn logged_in(
         }
         None => {
             let products = token.request.products.as_deref().unwrap_or_default();
+            // The ids the Item will have, when it is the tenant's next.
+            let seed = items::next_item_seed(state.tenant(&s.client_id)?);
             let mut offered: Vec<Offered> = bank::USER_GOOD
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| passes_filters(filters, t) && usable_for(products, t))
                 .map(|(i, _)| Offered {
-                    id: ids::object_id(),
+                    id: items::account_id(seed, i),
                     template: i,
                     selected: false,
                     new: false,
@@ -1218,15 +1245,19 @@ fn finish(
         .ok_or_else(|| PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR))?;
     let (item, public) = match s.update_item_id.clone() {
         Some(item_id) => {
-            let mut item = state
-                .items
-                .get(&item_id)
-                .filter(|i| i.removed_at_ms.is_none())
+            let mut item = item_of(state, &s.client_id, &item_id)
                 .cloned()
                 .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))?;
             let tenant = state.tenant(&s.client_id)?;
             // Re-authentication clears the error (LOGIN_REPAIRED) and renews the timers.
-            events::repair(state, changes, tenant, &mut item, now);
+            events::repair(
+                state,
+                changes,
+                tenant,
+                &mut item,
+                now,
+                events::Repaired::InLink,
+            );
             let selection = token
                 .request
                 .update
@@ -1292,7 +1323,7 @@ fn finish(
                 webhook: token.request.webhook.clone(),
                 accounts: Some(chosen),
             };
-            let (mut item, public) = items::new_item(state, &s.client_id, new, now)?;
+            let (mut item, public) = items::new_item(state, changes, &s.client_id, new, now)?;
             for p in consent_products(token) {
                 if !item.consented_products.contains(&p) {
                     item.consented_products.push(p);
@@ -1347,7 +1378,10 @@ fn finish(
 
 /// Sessions of a link token, oldest first, for `/link/token/get`.
 pub fn sessions_of(state: &State, link_token: &str) -> Vec<Value> {
-    let mut sessions: Vec<&LinkSession> = state
+    let Some(ts) = state.owner_of(link_token) else {
+        return Vec::new();
+    };
+    let mut sessions: Vec<&LinkSession> = ts
         .link_sessions
         .values()
         .filter(|s| s.link_token == link_token)

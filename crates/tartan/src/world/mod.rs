@@ -1,9 +1,11 @@
 //! The simulation: tenants, institutions, Items and their accounts, tokens, and the clock.
 //!
-//! Pure Rust, no HTTP. All state lives in memory behind one lock and is mirrored to the store:
-//! a mutation reads the state, produces the records it changes, and those records are
-//! committed to the store *before* they are applied in memory, so what a client was told has
-//! happened is on disk.
+//! Pure Rust, no HTTP. The world is a map from client_id to a [`TenantState`] that owns all of
+//! that tenant's objects; it lives in memory behind one lock and is mirrored to the store. A
+//! mutation reads the state and produces the records it changes; those are committed to the
+//! store *before* they are applied in memory, so what a client was told has happened is on
+//! disk. Memory holds live state only: history (delivered webhooks beyond the newest few,
+//! removed Items, rotated tokens) stays in the store and is read when asked for.
 
 pub mod bank;
 pub mod clock;
@@ -13,7 +15,10 @@ pub mod institutions;
 pub mod items;
 pub mod link;
 mod logos;
+pub mod outbox;
+pub mod schedule;
 pub mod tenants;
+pub mod urls;
 pub mod views;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
@@ -22,17 +27,18 @@ use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use tartan_types::{ErrorCode, PlaidError};
 
-use crate::store::Store;
-use crate::webhooks::{Delivery, DeliveryState, WebhookPolicy};
+use crate::store::{Row, SnapshotMeta, Store};
 pub use events::{Action, Target, Trigger, TriggerState};
 pub use items::{AccessToken, Item, LinkToken, PublicToken, TokenStatus};
+use outbox::{Delivery, DeliveryState};
 pub use tenants::{KeyPolicy, Tenant};
+use urls::WebhookPolicy;
 
-/// One persisted object. The store keeps the newest body per (kind, key).
+/// One persisted object. The store keeps the newest body per (tenant, kind, key).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "body", rename_all = "snake_case")]
 pub enum Record {
-    Tenant(Tenant),
+    Tenant(Box<Tenant>),
     Item(Box<Item>),
     AccessToken(AccessToken),
     PublicToken(PublicToken),
@@ -41,6 +47,8 @@ pub enum Record {
     Trigger(Box<Trigger>),
     LinkSession(Box<link::LinkSession>),
     PaymentProfile(Box<link::PaymentProfile>),
+    /// The newest webhook sent about an Item (`status.last_webhook`).
+    LastWebhook(items::LastWebhookState),
 }
 
 impl Record {
@@ -55,6 +63,7 @@ impl Record {
             Self::Trigger(_) => "trigger",
             Self::LinkSession(_) => "link_session",
             Self::PaymentProfile(_) => "payment_profile",
+            Self::LastWebhook(_) => "last_webhook",
         }
     }
 
@@ -69,128 +78,338 @@ impl Record {
             Self::Trigger(t) => t.id.clone(),
             Self::LinkSession(s) => s.id.clone(),
             Self::PaymentProfile(p) => p.token.clone(),
+            Self::LastWebhook(w) => w.item_id.clone(),
         }
+    }
+
+    pub fn client_id(&self) -> &str {
+        match self {
+            Self::Tenant(t) => &t.client_id,
+            Self::Item(i) => &i.client_id,
+            Self::AccessToken(t) => &t.client_id,
+            Self::PublicToken(t) => &t.client_id,
+            Self::LinkToken(t) => &t.client_id,
+            Self::Delivery(d) => &d.client_id,
+            Self::Trigger(t) => &t.client_id,
+            Self::LinkSession(s) => &s.client_id,
+            Self::PaymentProfile(p) => &p.client_id,
+            Self::LastWebhook(w) => &w.client_id,
+        }
+    }
+
+    /// Moves the record to another tenant (a fork).
+    fn set_client_id(&mut self, client_id: &str) {
+        let c = client_id.to_owned();
+        match self {
+            Self::Tenant(t) => t.client_id = c,
+            Self::Item(i) => i.client_id = c,
+            Self::AccessToken(t) => t.client_id = c,
+            Self::PublicToken(t) => t.client_id = c,
+            Self::LinkToken(t) => t.client_id = c,
+            Self::Delivery(d) => d.client_id = c,
+            Self::Trigger(t) => t.client_id = c,
+            Self::LinkSession(s) => s.client_id = c,
+            Self::PaymentProfile(p) => p.client_id = c,
+            Self::LastWebhook(w) => w.client_id = c,
+        }
+    }
+
+    /// Whether the record is live state (loaded at startup) rather than history.
+    pub fn is_live(&self) -> bool {
+        match self {
+            Self::Item(i) => i.removed_at_ms.is_none(),
+            Self::AccessToken(t) => t.status != TokenStatus::Revoked,
+            Self::Delivery(d) => d.state == DeliveryState::Pending,
+            _ => true,
+        }
+    }
+
+    fn to_row(&self) -> serde_json::Result<Row> {
+        Ok(Row {
+            client_id: self.client_id().to_owned(),
+            kind: self.kind(),
+            key: self.key(),
+            live: self.is_live(),
+            body: serde_json::to_string(self)?,
+        })
     }
 }
 
-/// Everything Tartan knows, indexed for the request paths.
-#[derive(Debug, Default)]
-pub struct State {
-    pub tenants: HashMap<String, Tenant>,
+/// Finished webhook deliveries each tenant keeps in memory for `/tartan/webhooks`; older ones
+/// are read from the store (with `--ephemeral`, they are gone).
+pub const RECENT_DELIVERIES: usize = 1_000;
+
+/// One tenant's whole world: what reset, snapshot and fork act on.
+#[derive(Debug)]
+pub struct TenantState {
+    pub tenant: Tenant,
     pub items: HashMap<String, Item>,
     pub access_tokens: HashMap<String, AccessToken>,
+    /// The active access token of each Item.
+    pub item_tokens: HashMap<String, String>,
     pub public_tokens: HashMap<String, PublicToken>,
     pub link_tokens: HashMap<String, LinkToken>,
     pub link_sessions: HashMap<String, link::LinkSession>,
     pub payment_profiles: HashMap<String, link::PaymentProfile>,
     /// Rendered read-only views of Items, dropped whenever the Item is written.
     pub views: views::Views,
-    /// Recent webhook deliveries by `seq` (every pending one, and the newest finished ones).
+    /// Webhook deliveries by `seq`: every pending one, and the newest finished ones.
     pub deliveries: BTreeMap<u64, Delivery>,
-    /// Deliveries still to be attempted, per tenant, ordered by when they are due (tenant
-    /// clock): the dispatcher reads only the front of each.
-    pub pending: HashMap<String, BTreeSet<(i64, u64)>>,
+    /// Deliveries still to be attempted, ordered by when they are due (tenant clock): the
+    /// dispatcher reads only the front.
+    pub pending: BTreeSet<(i64, u64)>,
     /// `seq` of finished deliveries kept in memory, oldest first (pruned from the front).
     finished: VecDeque<u64>,
-    pub delivery_seq: u64,
-    /// Last change to any delivery (for followers of the log).
-    pub log_seq: u64,
     pub triggers: BTreeMap<String, Trigger>,
-    /// The newest webhook sent for each Item (`status.last_webhook`), derived from deliveries.
+    /// The newest webhook sent for each Item (`status.last_webhook`).
     pub last_webhooks: HashMap<String, items::LastWebhookState>,
+    /// Due work (Items' timers, pending triggers) by time.
+    pub schedule: schedule::Schedule,
 }
 
-/// Finished deliveries kept in memory for `/tartan/webhooks`; the store keeps them all.
-const RECENT_DELIVERIES: usize = 20_000;
+impl TenantState {
+    fn new(tenant: Tenant) -> Self {
+        Self {
+            tenant,
+            items: HashMap::new(),
+            access_tokens: HashMap::new(),
+            item_tokens: HashMap::new(),
+            public_tokens: HashMap::new(),
+            link_tokens: HashMap::new(),
+            link_sessions: HashMap::new(),
+            payment_profiles: HashMap::new(),
+            views: views::Views::default(),
+            deliveries: BTreeMap::new(),
+            pending: BTreeSet::new(),
+            finished: VecDeque::new(),
+            triggers: BTreeMap::new(),
+            last_webhooks: HashMap::new(),
+            schedule: schedule::Schedule::default(),
+        }
+    }
 
-impl State {
-    fn apply(&mut self, record: Record) {
+    pub fn now_ms(&self) -> i64 {
+        self.tenant.clock.now_ms()
+    }
+
+    /// Everything the tenant holds in memory, as records (the tenant first).
+    pub fn records(&self) -> Vec<Record> {
+        let mut out = vec![Record::Tenant(Box::new(self.tenant.clone()))];
+        out.extend(
+            self.items
+                .values()
+                .map(|i| Record::Item(Box::new(i.clone()))),
+        );
+        out.extend(
+            self.access_tokens
+                .values()
+                .cloned()
+                .map(Record::AccessToken),
+        );
+        out.extend(
+            self.public_tokens
+                .values()
+                .cloned()
+                .map(Record::PublicToken),
+        );
+        out.extend(
+            self.link_tokens
+                .values()
+                .map(|t| Record::LinkToken(Box::new(t.clone()))),
+        );
+        out.extend(
+            self.link_sessions
+                .values()
+                .map(|s| Record::LinkSession(Box::new(s.clone()))),
+        );
+        out.extend(
+            self.payment_profiles
+                .values()
+                .map(|p| Record::PaymentProfile(Box::new(p.clone()))),
+        );
+        out.extend(
+            self.deliveries
+                .values()
+                .map(|d| Record::Delivery(Box::new(d.clone()))),
+        );
+        out.extend(
+            self.triggers
+                .values()
+                .map(|t| Record::Trigger(Box::new(t.clone()))),
+        );
+        out.extend(
+            self.last_webhooks
+                .values()
+                .cloned()
+                .map(Record::LastWebhook),
+        );
+        out
+    }
+
+    fn apply(&mut self, record: Record, owners: &mut HashMap<String, String>) {
         match record {
-            Record::Tenant(t) => {
-                self.tenants.insert(t.client_id.clone(), t);
-            }
+            Record::Tenant(t) => self.tenant = *t,
             Record::Item(i) => {
                 self.views.invalidate(&i.item_id);
-                self.items.insert(i.item_id.clone(), *i);
+                if i.removed_at_ms.is_some() {
+                    self.schedule.set_item(&i.item_id, None);
+                    self.last_webhooks.remove(&i.item_id);
+                    self.items.remove(&i.item_id);
+                } else {
+                    self.schedule.set_item(&i.item_id, i.next_timer());
+                    self.items.insert(i.item_id.clone(), *i);
+                }
             }
             Record::AccessToken(t) => {
-                self.access_tokens.insert(t.token.clone(), t);
+                if t.status == TokenStatus::Active {
+                    self.item_tokens.insert(t.item_id.clone(), t.token.clone());
+                } else if self.item_tokens.get(&t.item_id) == Some(&t.token) {
+                    self.item_tokens.remove(&t.item_id);
+                }
+                if t.status == TokenStatus::Revoked {
+                    self.access_tokens.remove(&t.token);
+                } else {
+                    self.access_tokens.insert(t.token.clone(), t);
+                }
             }
             Record::PublicToken(t) => {
                 self.public_tokens.insert(t.token.clone(), t);
             }
             Record::LinkToken(t) => {
+                owners.insert(t.token.clone(), t.client_id.clone());
                 self.link_tokens.insert(t.token.clone(), *t);
             }
-            Record::Delivery(d) => {
-                self.delivery_seq = self.delivery_seq.max(d.seq);
-                self.log_seq = self.log_seq.max(d.log_seq);
-                if let Some(item_id) = &d.item_id {
-                    let newer = self
-                        .last_webhooks
-                        .get(item_id)
-                        .is_none_or(|w| w.sent_at_ms <= d.created_at_ms);
-                    if newer {
-                        self.last_webhooks.insert(
-                            item_id.clone(),
-                            items::LastWebhookState {
-                                sent_at_ms: d.created_at_ms,
-                                code_sent: d.webhook_code.clone(),
-                            },
-                        );
-                    }
-                }
-                let previous = self.deliveries.get(&d.seq);
-                let was_pending = previous.is_some_and(|p| p.state == DeliveryState::Pending);
-                if let Some(p) = previous.filter(|_| was_pending) {
-                    let due = p.next_attempt_ms.unwrap_or_default();
-                    if let Some(queue) = self.pending.get_mut(&p.client_id) {
-                        queue.remove(&(due, p.seq));
-                    }
-                }
-                if d.state == DeliveryState::Pending {
-                    let due = d.next_attempt_ms.unwrap_or_default();
-                    self.pending
-                        .entry(d.client_id.clone())
-                        .or_default()
-                        .insert((due, d.seq));
-                } else if was_pending || previous.is_none() {
-                    self.finished.push_back(d.seq);
-                }
-                self.deliveries.insert(d.seq, *d);
-                // Pending deliveries always stay; finished ones only up to a bound.
-                while self.finished.len() > RECENT_DELIVERIES {
-                    if let Some(oldest) = self.finished.pop_front() {
-                        self.deliveries.remove(&oldest);
-                    }
-                }
-            }
+            Record::Delivery(d) => self.apply_delivery(*d),
             Record::Trigger(t) => {
+                let due = (t.state == TriggerState::Pending).then_some(t.due_ms);
+                self.schedule.set_trigger(&t.id, due);
                 self.triggers.insert(t.id.clone(), *t);
             }
             Record::LinkSession(s) => {
+                owners.insert(s.id.clone(), s.client_id.clone());
+                if let Some(state_id) = &s.oauth_state_id {
+                    owners.insert(state_id.clone(), s.client_id.clone());
+                }
                 self.link_sessions.insert(s.id.clone(), *s);
             }
             Record::PaymentProfile(p) => {
                 self.payment_profiles.insert(p.token.clone(), *p);
             }
+            Record::LastWebhook(w) => {
+                self.last_webhooks.insert(w.item_id.clone(), w);
+            }
         }
+    }
+
+    fn apply_delivery(&mut self, d: Delivery) {
+        let previous = self.deliveries.get(&d.seq);
+        let was_pending = previous.is_some_and(|p| p.state == DeliveryState::Pending);
+        if let Some(p) = previous.filter(|_| was_pending) {
+            self.pending
+                .remove(&(p.next_attempt_ms.unwrap_or_default(), p.seq));
+        }
+        if d.state == DeliveryState::Pending {
+            self.pending
+                .insert((d.next_attempt_ms.unwrap_or_default(), d.seq));
+        } else if was_pending || previous.is_none() {
+            self.finished.push_back(d.seq);
+        }
+        self.deliveries.insert(d.seq, d);
+        // Pending deliveries always stay; finished ones only up to a bound.
+        while self.finished.len() > RECENT_DELIVERIES {
+            if let Some(oldest) = self.finished.pop_front() {
+                self.deliveries.remove(&oldest);
+            }
+        }
+    }
+
+    /// The oldest finished delivery still in memory: older ones are read from the store.
+    pub fn oldest_recent_delivery(&self) -> Option<u64> {
+        self.finished.front().copied()
+    }
+
+    /// Forgets the keys this tenant holds in the world's Link index.
+    fn release_owners(&self, owners: &mut HashMap<String, String>) {
+        for t in self.link_tokens.keys() {
+            owners.remove(t);
+        }
+        for s in self.link_sessions.values() {
+            owners.remove(&s.id);
+            if let Some(state_id) = &s.oauth_state_id {
+                owners.remove(state_id);
+            }
+        }
+    }
+}
+
+/// Everything Tartan knows: the tenants, and the indexes that cross them.
+#[derive(Debug, Default)]
+pub struct State {
+    pub tenants: HashMap<String, TenantState>,
+    /// Link calls carry no credentials: the tenant a link token, Link session or OAuth state
+    /// id belongs to.
+    owners: HashMap<String, String>,
+    /// Last webhook `seq` handed out (unique across tenants).
+    pub delivery_seq: u64,
+    /// Last change to any delivery (for followers of the log).
+    pub log_seq: u64,
+}
+
+impl State {
+    fn apply(&mut self, record: Record) {
+        if let Record::Delivery(d) = &record {
+            self.delivery_seq = self.delivery_seq.max(d.seq);
+            self.log_seq = self.log_seq.max(d.log_seq);
+        }
+        if let Record::Tenant(t) = &record
+            && !self.tenants.contains_key(&t.client_id)
+        {
+            let client_id = t.client_id.clone();
+            if let Record::Tenant(t) = record {
+                self.tenants.insert(client_id, TenantState::new(*t));
+            }
+            return;
+        }
+        let Some(ts) = self.tenants.get_mut(record.client_id()) else {
+            tracing::warn!(
+                client_id = record.client_id(),
+                kind = record.kind(),
+                "a record of an unknown tenant was ignored"
+            );
+            return;
+        };
+        ts.apply(record, &mut self.owners);
+    }
+
+    /// The tenant's state, or INVALID_API_KEYS for a client_id that never authenticated.
+    pub fn of(&self, client_id: &str) -> Result<&TenantState, PlaidError> {
+        self.tenants
+            .get(client_id)
+            .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_API_KEYS))
+    }
+
+    /// The tenant that owns a link token, Link session id or OAuth state id.
+    pub fn owner_of(&self, key: &str) -> Option<&TenantState> {
+        self.tenants.get(self.owners.get(key)?)
     }
 
     /// The tenant's current virtual time, in unix milliseconds.
     pub fn now_ms(&self, client_id: &str) -> i64 {
         self.tenants
             .get(client_id)
-            .map(|t| t.clock)
-            .unwrap_or_default()
-            .now_ms()
+            .map(TenantState::now_ms)
+            .unwrap_or_else(|| clock::TenantClock::default().now_ms())
     }
 
     pub fn tenant(&self, client_id: &str) -> Result<&Tenant, PlaidError> {
-        self.tenants
-            .get(client_id)
-            .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_API_KEYS))
+        self.of(client_id).map(|t| &t.tenant)
     }
+}
+
+/// What a snapshot holds: the tenant's records at one moment.
+#[derive(Debug, Serialize, Deserialize)]
+struct SnapshotBody {
+    records: Vec<Record>,
 }
 
 /// The world: state, its store, and who may use it.
@@ -208,15 +427,23 @@ pub struct World {
     pub wake_dispatcher: tokio::sync::Notify,
 }
 
+fn store_failed(e: impl std::fmt::Display) -> PlaidError {
+    tracing::error!(error = %e, "store failed");
+    PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+        .with_message("the change could not be saved; nothing was changed")
+}
+
 impl World {
-    /// Loads everything the store holds.
+    /// Loads the live state the store holds.
     pub fn open(
         store: Box<dyn Store>,
         policy: KeyPolicy,
         webhook_policy: WebhookPolicy,
     ) -> anyhow::Result<Self> {
         let mut state = State::default();
-        for record in store.load()? {
+        for body in store.load_live()? {
+            let record: Record = serde_json::from_str(&body)
+                .map_err(|e| anyhow::anyhow!("a stored record is unreadable: {e}"))?;
             state.apply(record);
         }
         Ok(Self {
@@ -273,11 +500,12 @@ impl World {
         if changes.is_empty() {
             return Ok(result);
         }
-        self.store.commit(&changes).map_err(|e| {
-            tracing::error!(error = %e, "store commit failed");
-            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
-                .with_message("the change could not be saved; nothing was changed")
-        })?;
+        let rows = changes
+            .iter()
+            .map(Record::to_row)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(store_failed)?;
+        self.store.commit(&rows).map_err(store_failed)?;
         let wake = changes
             .iter()
             .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
@@ -292,6 +520,178 @@ impl World {
         }
         Ok(result)
     }
+
+    /// Replaces everything a tenant holds with the records `make` returns (the tenant's own
+    /// record first), in the store and in memory: the one operation behind reset, restore and
+    /// fork. `make` runs under the writer lock, so nothing changes between it and the swap.
+    fn replace_tenant(
+        &self,
+        client_id: &str,
+        make: impl FnOnce(&State) -> Result<Vec<Record>, PlaidError>,
+    ) -> Result<(), PlaidError> {
+        off_worker(|| {
+            let _writer = self.writer.lock();
+            let records = make(&self.state.read())?;
+            let rows = records
+                .iter()
+                .map(Record::to_row)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(store_failed)?;
+            self.store
+                .replace_tenant(client_id, &rows)
+                .map_err(store_failed)?;
+            {
+                let mut state = self.state.write();
+                let state = &mut *state;
+                if let Some(old) = state.tenants.remove(client_id) {
+                    old.release_owners(&mut state.owners);
+                }
+                for record in records {
+                    state.apply(record);
+                }
+            }
+            self.wake_dispatcher.notify_one();
+            Ok(())
+        })
+    }
+
+    /// Empties the tenant: no Items, tokens, sessions, webhooks or triggers, default settings,
+    /// its clock back to real time. The secret and webhook signing key stay.
+    pub fn reset_tenant(&self, client_id: &str) -> Result<(), PlaidError> {
+        self.replace_tenant(client_id, |s| {
+            let fresh = Tenant {
+                clock: clock::TenantClock::default(),
+                settings: tenants::TenantSettings::default(),
+                items_created: 0,
+                ..s.tenant(client_id)?.clone()
+            };
+            Ok(vec![Record::Tenant(Box::new(fresh))])
+        })
+    }
+
+    /// Saves the tenant as it is now under a new snapshot id.
+    pub fn snapshot(&self, client_id: &str) -> Result<SnapshotMeta, PlaidError> {
+        let (records, items, now) = off_worker(|| {
+            // Under the writer lock, so no mutation is half-applied in it.
+            let _writer = self.writer.lock();
+            self.read(|s| {
+                let ts = s.of(client_id)?;
+                Ok::<_, PlaidError>((ts.records(), ts.items.len() as u64, ts.now_ms()))
+            })
+        })?;
+        let body = serde_json::to_vec(&SnapshotBody { records }).map_err(store_failed)?;
+        let meta = SnapshotMeta {
+            client_id: client_id.to_owned(),
+            snapshot_id: format!("snap-{}", uuid::Uuid::new_v4()),
+            created_at_ms: now,
+            items,
+        };
+        self.store
+            .save_snapshot(&meta, &body)
+            .map_err(store_failed)?;
+        Ok(meta)
+    }
+
+    pub fn snapshots(&self, client_id: &str) -> Result<Vec<SnapshotMeta>, PlaidError> {
+        self.store.snapshots(client_id).map_err(store_failed)
+    }
+
+    /// Puts the tenant back as it was when the snapshot was taken.
+    pub fn restore(&self, client_id: &str, snapshot_id: &str) -> Result<SnapshotMeta, PlaidError> {
+        let meta = self
+            .snapshots(client_id)?
+            .into_iter()
+            .find(|m| m.snapshot_id == snapshot_id)
+            .ok_or_else(|| snapshot_not_found(snapshot_id))?;
+        let body = self
+            .store
+            .snapshot_body(client_id, snapshot_id)
+            .map_err(store_failed)?
+            .ok_or_else(|| snapshot_not_found(snapshot_id))?;
+        let snapshot: SnapshotBody = serde_json::from_slice(&body).map_err(store_failed)?;
+        self.replace_tenant(client_id, |s| {
+            // The secret is the tenant's, whatever it was when the snapshot was taken.
+            let secret = s.tenant(client_id)?.secret.clone();
+            let mut records = snapshot.records;
+            for r in &mut records {
+                if let Record::Tenant(t) = r {
+                    t.secret = secret.clone();
+                }
+            }
+            Ok(records)
+        })?;
+        Ok(meta)
+    }
+
+    pub fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> Result<(), PlaidError> {
+        if self
+            .store
+            .delete_snapshot(client_id, snapshot_id)
+            .map_err(store_failed)?
+        {
+            Ok(())
+        } else {
+            Err(snapshot_not_found(snapshot_id))
+        }
+    }
+
+    /// Copies the tenant (clock, settings, Items, tokens, triggers, payment profiles) to a new
+    /// client_id with the given secret. Webhook deliveries, link tokens and Link sessions are
+    /// not copied (they belong to flows in progress at the source); the fork gets its own
+    /// webhook signing key.
+    pub fn fork(&self, from: &str, to: &str, secret: &str) -> Result<(), PlaidError> {
+        let now = self.read(|s| s.now_ms(from));
+        let key = tenants::WebhookKey::generate(now).map_err(store_failed)?;
+        self.replace_tenant(to, |s| {
+            if s.tenants.contains_key(to) {
+                return Err(PlaidError::new(ErrorCode::TENANT_EXISTS).with_message(format!(
+                    "a tenant with client_id {to} already exists; reset it, or fork to another client_id"
+                )));
+            }
+            let mut records = s.of(from)?.records();
+            records.retain(|r| {
+                !matches!(
+                    r,
+                    Record::Delivery(_) | Record::LinkToken(_) | Record::LinkSession(_)
+                )
+            });
+            for r in &mut records {
+                r.set_client_id(to);
+                if let Record::Tenant(t) = r {
+                    t.secret = secret.to_owned();
+                    t.webhook_key = key.clone();
+                }
+            }
+            Ok(records)
+        })
+    }
+
+    /// The tenant's finished webhook deliveries in the store, newest first, below `before_seq`
+    /// (all when `None`).
+    pub fn delivery_history(
+        &self,
+        client_id: &str,
+        before_seq: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, PlaidError> {
+        let before = before_seq.map(outbox::delivery_key);
+        let bodies = self
+            .store
+            .history(client_id, "delivery", before.as_deref(), limit)
+            .map_err(store_failed)?;
+        Ok(bodies
+            .iter()
+            .filter_map(|b| match serde_json::from_str(b) {
+                Ok(Record::Delivery(d)) => Some(*d),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+fn snapshot_not_found(id: &str) -> PlaidError {
+    PlaidError::new(ErrorCode::SNAPSHOT_NOT_FOUND)
+        .with_message(format!("no snapshot {id} exists for this client_id"))
 }
 
 /// Runs blocking work (waiting for the writer lock, the store's commit) without holding up an

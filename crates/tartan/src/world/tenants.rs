@@ -97,6 +97,20 @@ pub struct Tenant {
     pub webhook_key: WebhookKey,
     #[serde(default)]
     pub settings: TenantSettings,
+    /// Items made so far: the next Item's place in the creation order, which (with the seed)
+    /// decides its data.
+    #[serde(default)]
+    pub items_created: u64,
+}
+
+impl Tenant {
+    /// The seed the tenant's data derives from: set through `/tartan/settings`, or derived
+    /// from the client_id.
+    pub fn seed(&self) -> u64 {
+        self.settings
+            .seed
+            .unwrap_or_else(|| super::ids::stable_hash(self.client_id.as_bytes()))
+    }
 }
 
 /// How the tenant's simulated world behaves, set through the control plane.
@@ -109,6 +123,9 @@ pub struct TenantSettings {
     /// Link customizations by name (what Plaid's Dashboard holds), for `link_customization_name`.
     #[serde(default)]
     pub link_customizations: BTreeMap<String, LinkCustomization>,
+    /// The tenant's seed (`None`: derived from the client_id).
+    #[serde(default)]
+    pub seed: Option<u64>,
 }
 
 impl Default for TenantSettings {
@@ -117,6 +134,7 @@ impl Default for TenantSettings {
             item_login_expiry_days: 30,
             institutions: BTreeMap::new(),
             link_customizations: BTreeMap::new(),
+            seed: None,
         }
     }
 }
@@ -188,7 +206,7 @@ impl World {
     /// Checks a client_id/secret pair, opening the tenant on first use when the policy allows.
     pub fn authenticate(&self, client_id: &str, secret: &str) -> Result<(), PlaidError> {
         let invalid = || PlaidError::new(ErrorCode::INVALID_API_KEYS);
-        let known = self.read(|s| s.tenants.get(client_id).map(|t| t.secret == secret));
+        let known = self.read(|s| s.tenants.get(client_id).map(|t| t.tenant.secret == secret));
         match known {
             Some(true) => return Ok(()),
             Some(false) => return Err(invalid()),
@@ -202,7 +220,7 @@ impl World {
         self.write(|state, changes| {
             if let Some(t) = state.tenants.get(client_id) {
                 // Another request opened it meanwhile: the first secret wins.
-                return if t.secret == secret {
+                return if t.tenant.secret == secret {
                     Ok(())
                 } else {
                     Err(invalid())
@@ -214,14 +232,15 @@ impl World {
                 tracing::error!(error = %e, "webhook key generation failed");
                 PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
             })?;
-            changes.push(Record::Tenant(Tenant {
+            changes.push(Record::Tenant(Box::new(Tenant {
                 client_id: client_id.to_owned(),
                 secret: secret.to_owned(),
                 created_at_ms: now,
                 clock,
                 webhook_key,
                 settings: TenantSettings::default(),
-            }));
+                items_created: 0,
+            })));
             tracing::info!(client_id, "tenant opened");
             Ok(())
         })
@@ -233,12 +252,23 @@ impl World {
         client_id: &str,
         f: impl FnOnce(&mut TenantClock) -> Result<(), PlaidError>,
     ) -> Result<TenantClock, PlaidError> {
+        self.update_tenant(client_id, |t| {
+            f(&mut t.clock)?;
+            Ok(t.clock)
+        })
+    }
+
+    /// Changes a tenant's own record (clock, settings) with `f`, which may refuse.
+    pub fn update_tenant<R>(
+        &self,
+        client_id: &str,
+        f: impl FnOnce(&mut Tenant) -> Result<R, PlaidError>,
+    ) -> Result<R, PlaidError> {
         self.write(|state, changes| {
             let mut tenant = state.tenant(client_id)?.clone();
-            f(&mut tenant.clock)?;
-            let clock = tenant.clock;
-            changes.push(Record::Tenant(tenant));
-            Ok(clock)
+            let result = f(&mut tenant)?;
+            changes.push(Record::Tenant(Box::new(tenant)));
+            Ok(result)
         })
     }
 }

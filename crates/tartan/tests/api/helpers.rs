@@ -178,6 +178,18 @@ impl TestApp {
         Self::reply(resp).await
     }
 
+    pub async fn delete(&self, path: &str) -> Reply {
+        let resp = self
+            .http
+            .delete(self.url(path))
+            .header("PLAID-CLIENT-ID", &self.client_id)
+            .header("PLAID-SECRET", &self.secret)
+            .send()
+            .await
+            .expect("request");
+        Self::reply(resp).await
+    }
+
     pub async fn public_token(&self, institution_id: &str, products: &[&str]) -> String {
         let body = self
             .post(

@@ -856,7 +856,8 @@ async fn update_mode_repairs_a_broken_login() {
     assert!(!views(&done).contains(&"SELECT_INSTITUTION".to_owned()));
     assert!(done["result"]["on_success"]["public_token"].is_string());
 
-    // Repaired, same access token, LOGIN_REPAIRED sent.
+    // Repaired, same access token. No LOGIN_REPAIRED: Plaid sends it only when the login is
+    // fixed *without* the app's update mode (the app knows it just ran Link).
     let item = app.with_token("/item/get", &access).await.ok();
     assert!(item["item"]["error"].is_null(), "{item}");
     app.flush().await;
@@ -866,7 +867,8 @@ async fn update_mode_repairs_a_broken_login() {
         .iter()
         .map(|d| d["webhook_code"].clone())
         .collect();
-    assert!(codes.contains(&json!("LOGIN_REPAIRED")), "{codes:?}");
+    assert!(codes.contains(&json!("ERROR")), "{codes:?}");
+    assert!(!codes.contains(&json!("LOGIN_REPAIRED")), "{codes:?}");
     app.with_token("/accounts/get", &access).await.ok();
 }
 
@@ -1155,4 +1157,40 @@ async fn a_payment_profile_is_linked_then_repaired_in_update_mode() {
     let got = app.post("/payment_profile/get", body).await.ok();
     assert_eq!(got["status"], "REMOVED");
     assert!(got["deleted_at"].is_string());
+}
+
+/// The account ids offered on account selection are the ones the new Item gets (both derive
+/// from the tenant's seed and the Item's place in the creation order).
+#[tokio::test]
+async fn link_offers_the_account_ids_the_item_gets() {
+    let app = spawn_app().await;
+    app.post("/tartan/settings", json!({"seed": 5})).await.ok();
+    let token = link_token(&app, json!({})).await;
+    let (session, _) = Session::start(&app, &token).await;
+    let picked = session.login(PLATYPUS, "pass_good").await;
+    let mut offered: Vec<Value> = picked["accounts"]
+        .as_array()
+        .expect("accounts offered")
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
+    let done = session.select_all(&picked).await;
+    let public = done["result"]["on_success"]["public_token"]
+        .as_str()
+        .expect("public_token")
+        .to_owned();
+    let access = app.exchange(&public).await["access_token"]
+        .as_str()
+        .expect("access_token")
+        .to_owned();
+    let accounts = app.with_token("/accounts/get", &access).await.ok();
+    let mut got: Vec<Value> = accounts["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["account_id"].clone())
+        .collect();
+    offered.sort_by_key(Value::to_string);
+    got.sort_by_key(Value::to_string);
+    assert_eq!(got, offered);
 }

@@ -360,7 +360,8 @@ async fn sandbox_items_expire_after_30_days() {
         .error(400, "INVALID_REQUEST", "INVALID_FIELD");
 }
 
-/// OAuth Items: consent_expiration_time, PENDING_EXPIRATION 7 days before, login at expiry.
+/// OAuth Items: consent_expiration_time, a warning 7 days before, login at expiry. A US bank's
+/// warning is PENDING_DISCONNECT: Plaid sends PENDING_EXPIRATION only in the UK and Europe.
 #[tokio::test]
 async fn oauth_consent_expires_with_a_warning_a_week_before() {
     let app = frozen().await;
@@ -388,21 +389,59 @@ async fn oauth_consent_expires_with_a_warning_a_week_before() {
         !receiver
             .bodies()
             .iter()
-            .any(|b| b["webhook_code"] == "PENDING_EXPIRATION")
+            .any(|b| b["webhook_code"] == "PENDING_DISCONNECT")
     );
     app.advance(json!({"days": 1})).await;
     app.flush().await;
     let warning = receiver
         .bodies()
         .into_iter()
-        .find(|b| b["webhook_code"] == "PENDING_EXPIRATION")
+        .find(|b| b["webhook_code"] == "PENDING_DISCONNECT")
         .expect("warned");
-    assert_eq!(warning["consent_expiration_time"], expires.as_str());
+    assert_eq!(warning["disconnect_time"], expires.as_str());
+    assert_eq!(warning["reason"], "INSTITUTION_TOKEN_EXPIRATION");
     assert_eq!(warning["item_id"], item_id.as_str());
     assert!(app.item_error_code(&token).await.is_null());
 
     app.advance(json!({"days": 7})).await;
     assert_eq!(app.item_error_code(&token).await, "ITEM_LOGIN_REQUIRED");
+    app.flush().await;
+    assert!(
+        !receiver
+            .bodies()
+            .iter()
+            .any(|b| b["webhook_code"] == "PENDING_EXPIRATION"),
+        "a US Item never gets PENDING_EXPIRATION"
+    );
+}
+
+/// A UK OAuth Item (180 days of consent) is warned with PENDING_EXPIRATION.
+#[tokio::test]
+async fn uk_consent_is_warned_with_pending_expiration() {
+    let app = frozen().await;
+    app.post("/tartan/settings", json!({"item_login_expiry_days": 0}))
+        .await
+        .ok();
+    let receiver = Receiver::start().await;
+    let (token, _) = app
+        .item_with_webhook("ins_117650", &["transactions"], &receiver.url)
+        .await;
+    let item = app.with_token("/item/get", &token).await.ok();
+    let expires = item["item"]["consent_expiration_time"].clone();
+    app.advance(json!({"days": 173})).await;
+    app.flush().await;
+    let warning = receiver
+        .bodies()
+        .into_iter()
+        .find(|b| b["webhook_code"] == "PENDING_EXPIRATION")
+        .expect("warned");
+    assert_eq!(warning["consent_expiration_time"], expires);
+    assert!(
+        !receiver
+            .bodies()
+            .iter()
+            .any(|b| b["webhook_code"] == "PENDING_DISCONNECT")
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 
 use std::process::{Child, Stdio};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tartan::world::KeyPolicy;
 
 use crate::helpers::{TestApp, free_port, spawn_with, start_tartan, wait_ready};
@@ -101,4 +101,150 @@ async fn acknowledged_writes_survive_kill_9() {
     let item = app.with_token("/item/get", &token).await.ok();
     assert_eq!(item["item"]["webhook"], "http://127.0.0.1:9/after");
     assert_eq!(item["item"]["error"]["error_code"], "ITEM_LOGIN_REQUIRED");
+}
+
+/// Copies the committed data dir that Tartan a68a8d3 wrote (before schema versions).
+fn old_data_dir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/datadir-a68a8d3/tartan.sqlite3");
+    std::fs::copy(&fixture, dir.path().join("tartan.sqlite3")).expect("copy fixture");
+    dir
+}
+
+#[tokio::test]
+async fn a_data_dir_from_before_schema_versions_opens_with_its_state() {
+    let dir = old_data_dir();
+    let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let app = server.as_tenant("fixture_client", "fixture_secret");
+    // The README of the fixture lists what it holds.
+    let broken = "access-sandbox-5bf348a1-cb24-4864-a761-7d8016c6cb98";
+    let healthy = "access-sandbox-71941cb6-0f5a-44e9-aa87-d3a0bb6c8e09";
+    let removed = "access-sandbox-e610c66c-d045-4f51-b49f-7d7e75a4b98e";
+    let item = app.with_token("/item/get", broken).await.ok();
+    assert_eq!(item["item"]["error"]["error_code"], "ITEM_LOGIN_REQUIRED");
+    assert_eq!(item["item"]["webhook"], "http://127.0.0.1:9/hook");
+    assert_eq!(item["status"]["last_webhook"], Value::Null);
+    let accounts = app.with_token("/accounts/get", healthy).await.ok();
+    assert_eq!(accounts["accounts"].as_array().map(Vec::len), Some(12));
+    app.with_token("/item/get", removed)
+        .await
+        .error(400, "ITEM_ERROR", "ITEM_NOT_FOUND");
+    let clock = app.get("/tartan/clock").await.ok();
+    assert_eq!(clock["frozen"], true);
+    assert_eq!(clock["now"], "2027-01-01T00:00:00Z");
+    assert_eq!(
+        app.get("/tartan/settings").await.ok()["item_login_expiry_days"],
+        0
+    );
+    // The pending webhook is still pending, with its one failed attempt and its retry time.
+    let log = app.get("/tartan/webhooks").await.ok();
+    let pending = &log["deliveries"][0];
+    assert_eq!(pending["state"], "pending", "{log}");
+    assert_eq!(pending["webhook_code"], "ERROR");
+    assert_eq!(pending["attempts"].as_array().map(Vec::len), Some(1));
+    assert_eq!(pending["next_attempt_at"], "2027-01-01T00:00:30Z");
+    let triggers = app.get("/tartan/triggers").await.ok();
+    assert_eq!(triggers["triggers"][0]["action"], "outage");
+    assert_eq!(triggers["triggers"][0]["state"], "pending");
+    app.post(
+        "/link/token/get",
+        json!({"link_token": "link-sandbox-1bf9f107-4ad9-42f2-b458-fcdf9a035fd2"}),
+    )
+    .await
+    .ok();
+    // The old secret is still bound; the trigger still runs when its time comes (and the
+    // Items, made with the Sandbox's 30-day expiry before it was turned off, expired).
+    app.as_tenant("fixture_client", "other")
+        .get("/tartan/clock")
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_API_KEYS");
+    app.post("/tartan/clock/set", json!({"now": "2027-02-01T00:00:01Z"}))
+        .await
+        .ok();
+    let triggers = app.get("/tartan/triggers").await.ok();
+    assert_eq!(triggers["triggers"][0]["state"], "done", "{triggers}");
+    app.with_token("/accounts/get", healthy)
+        .await
+        .error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED");
+    server.stop().await;
+
+    let conn = rusqlite::Connection::open(dir.path().join("tartan.sqlite3")).expect("open");
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .expect("user_version");
+    assert_eq!(version, tartan::store::SCHEMA_VERSION as i64);
+}
+
+#[tokio::test]
+async fn a_data_dir_from_a_newer_tartan_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("tartan.sqlite3");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("create");
+        conn.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 99;")
+            .expect("future schema");
+    }
+    let before = std::fs::read(&path).expect("read");
+    let config = tartan::Config {
+        data_dir: Some(dir.path().to_path_buf()),
+        ..tartan::Config::ephemeral()
+    };
+    let refused = match tartan::Application::build(config).await {
+        Ok(_) => panic!("a newer data dir was opened"),
+        Err(e) => e.to_string(),
+    };
+    assert!(refused.contains("schema version 99"), "{refused}");
+    assert!(
+        refused.contains(&format!("up to {}", tartan::store::SCHEMA_VERSION)),
+        "{refused}"
+    );
+    assert_eq!(
+        std::fs::read(&path).expect("read"),
+        before,
+        "nothing changed"
+    );
+    let names: Vec<String> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["tartan.sqlite3".to_owned()],
+        "no WAL or other file made"
+    );
+}
+
+#[tokio::test]
+async fn delivered_webhooks_are_read_from_the_store_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let (client_id, secret) = (app.client_id.clone(), app.secret.clone());
+    let receiver = crate::helpers::Receiver::start().await;
+    let (token, item_id) = app
+        .item_with_webhook("ins_109508", &["transactions"], &receiver.url)
+        .await;
+    for _ in 0..3 {
+        app.post(
+            "/sandbox/item/fire_webhook",
+            json!({"access_token": token, "webhook_code": "DEFAULT_UPDATE"}),
+        )
+        .await
+        .ok();
+    }
+    app.flush().await;
+    let before = app.deliveries(&item_id).await;
+    assert_eq!(before.len(), 3);
+    assert!(before.iter().all(|d| d["state"] == "delivered"));
+    let last = app.with_token("/item/get", &token).await.ok()["status"]["last_webhook"].clone();
+    assert_eq!(last["code_sent"], "DEFAULT_UPDATE");
+    app.stop().await;
+
+    let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let app = server.as_tenant(&client_id, &secret);
+    assert_eq!(app.deliveries(&item_id).await, before);
+    assert_eq!(
+        app.with_token("/item/get", &token).await.ok()["status"]["last_webhook"],
+        last
+    );
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tartan::Config;
-use tartan::webhooks::WebhookPolicy;
+use tartan::world::urls::WebhookPolicy;
 
 use crate::helpers::{Receiver, TestApp, spawn_app, spawn_config};
 

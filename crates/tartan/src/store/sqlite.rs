@@ -1,0 +1,172 @@
+//! SQLite in WAL mode under the data dir, with a schema version (`PRAGMA user_version`) moved
+//! forward by the migrations in `migrations/`.
+
+use std::path::Path;
+
+use parking_lot::Mutex;
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+
+use super::{Row, SnapshotMeta, Store};
+
+/// Every migration, in order; the schema version is how many have run.
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../../migrations/0001_records.sql")),
+    M::up(include_str!("../../migrations/0002_tenant_rows.sql")),
+];
+
+/// The schema this build reads and writes.
+pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
+
+/// A committed transaction survives a crash of the process (`kill -9`).
+pub struct SqliteStore {
+    conn: Mutex<Connection>,
+}
+
+impl SqliteStore {
+    /// Opens (or creates) the store, migrating an older schema forward. A data dir written by
+    /// a newer Tartan is refused before anything in it is changed.
+    pub fn open(data_dir: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
+        let path = data_dir.join("tartan.sqlite3");
+        let mut conn = Connection::open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+        let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if found > SCHEMA_VERSION as i64 {
+            anyhow::bail!(
+                "{} has schema version {found}, written by a newer Tartan; this Tartan ({}) reads \
+                 schema versions up to {SCHEMA_VERSION}. Nothing in it was changed: run the newer \
+                 Tartan, or use another --data-dir.",
+                path.display(),
+                env!("CARGO_PKG_VERSION"),
+            );
+        }
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "busy_timeout", 5000)?;
+        let before = found;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(|e| anyhow::anyhow!("cannot migrate {}: {e}", path.display()))?;
+        if before < SCHEMA_VERSION as i64 {
+            tracing::info!(
+                from = before,
+                to = SCHEMA_VERSION,
+                path = %path.display(),
+                "store schema migrated"
+            );
+        }
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+}
+
+fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row]) -> anyhow::Result<()> {
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO rows (client_id, kind, key, live, body) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (client_id, kind, key) DO UPDATE SET live = excluded.live, body = excluded.body",
+    )?;
+    for r in rows {
+        stmt.execute(params![r.client_id, r.kind, r.key, r.live, r.body])?;
+    }
+    Ok(())
+}
+
+impl Store for SqliteStore {
+    fn commit(&self, rows: &[Row]) -> anyhow::Result<()> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        upsert(&tx, rows)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn load_live(&self) -> anyhow::Result<Vec<String>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn
+            .prepare("SELECT body FROM rows WHERE live = 1 ORDER BY kind <> 'tenant', client_id")?;
+        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn history(
+        &self,
+        client_id: &str,
+        kind: &str,
+        before: Option<&str>,
+        limit: usize,
+    ) -> anyhow::Result<Vec<String>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT body FROM rows WHERE client_id = ?1 AND kind = ?2 AND live = 0
+             AND (?3 IS NULL OR key < ?3) ORDER BY key DESC LIMIT ?4",
+        )?;
+        let rows = stmt.query_map(
+            params![client_id, kind, before, limit.min(i64::MAX as usize) as i64],
+            |row| row.get::<_, String>(0),
+        )?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn replace_tenant(&self, client_id: &str, rows: &[Row]) -> anyhow::Result<()> {
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM rows WHERE client_id = ?1", params![client_id])?;
+        upsert(&tx, rows)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    fn save_snapshot(&self, meta: &SnapshotMeta, body: &[u8]) -> anyhow::Result<()> {
+        self.conn.lock().execute(
+            "INSERT INTO snapshots (client_id, snapshot_id, created_at_ms, items, body)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                meta.client_id,
+                meta.snapshot_id,
+                meta.created_at_ms,
+                meta.items as i64,
+                body
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn snapshots(&self, client_id: &str) -> anyhow::Result<Vec<SnapshotMeta>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT snapshot_id, created_at_ms, items FROM snapshots WHERE client_id = ?1
+             ORDER BY created_at_ms, snapshot_id",
+        )?;
+        let rows = stmt.query_map(params![client_id], |row| {
+            Ok(SnapshotMeta {
+                client_id: client_id.to_owned(),
+                snapshot_id: row.get(0)?,
+                created_at_ms: row.get(1)?,
+                items: row.get::<_, i64>(2)?.max(0) as u64,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    fn snapshot_body(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        let conn = self.conn.lock();
+        Ok(conn
+            .query_row(
+                "SELECT body FROM snapshots WHERE client_id = ?1 AND snapshot_id = ?2",
+                params![client_id, snapshot_id],
+                |row| row.get::<_, Vec<u8>>(0),
+            )
+            .optional()?)
+    }
+
+    fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<bool> {
+        let n = self.conn.lock().execute(
+            "DELETE FROM snapshots WHERE client_id = ?1 AND snapshot_id = ?2",
+            params![client_id, snapshot_id],
+        )?;
+        Ok(n > 0)
+    }
+}
