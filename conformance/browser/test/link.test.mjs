@@ -149,6 +149,41 @@ async function newItemLogin({ tenant, page, link }, password, tokenOptions = {},
   return { linkToken, linkSessionId };
 }
 
+// Plaid Quickstart's window: Link's primary action must be usable there without scrolling.
+const QUICKSTART_VIEWPORT = { width: 1280, height: 900 };
+
+// The pane's primary button is wholly inside the modal's visible box (the modal, its pane and
+// the window, intersected) and is what a click at its centre lands on. Returns its centre.
+async function assertPrimaryInView(link, what, selector = '[data-action="continue"]') {
+  const frame = await link.frame();
+  const seen = await frame.$eval(selector, (button) => {
+    const rect = (el) => {
+      const r = el.getBoundingClientRect();
+      return { top: r.top, left: r.left, bottom: r.bottom, right: r.right };
+    };
+    const app = rect(document.querySelector('main#app'));
+    const pane = rect(document.getElementById('pane'));
+    const box = {
+      top: Math.max(app.top, pane.top, 0),
+      left: Math.max(app.left, pane.left, 0),
+      bottom: Math.min(app.bottom, pane.bottom, window.innerHeight),
+      right: Math.min(app.right, pane.right, window.innerWidth),
+    };
+    const b = rect(button);
+    const x = (b.left + b.right) / 2;
+    const y = (b.top + b.bottom) / 2;
+    const hit = document.elementFromPoint(x, y);
+    const name = (el) => (el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''}` : null);
+    return { box, button: b, x, y, hit: name(hit), hitIsButton: !!hit && (hit === button || button.contains(hit)), disabled: button.disabled };
+  });
+  const { box, button } = seen;
+  const inside = button.top >= box.top && button.left >= box.left && button.bottom <= box.bottom && button.right <= box.right;
+  assert.ok(inside, `${what}: the primary button ${JSON.stringify(button)} is not wholly inside the modal's visible box ${JSON.stringify(box)}`);
+  assert.ok(seen.hitIsButton, `${what}: the element at the primary button's centre (${seen.x}, ${seen.y}) is ${seen.hit}, not the button`);
+  assert.equal(seen.disabled, false, `${what}: the primary button is disabled`);
+  return seen;
+}
+
 describe('Link in the browser', () => {
   flow('a. a new Item through device MFA (mfa_device, code 1234)', async ({ tenant, page, link }) => {
     const { linkToken, linkSessionId } = await newItemLogin({ tenant, page, link }, 'mfa_device');
@@ -581,5 +616,55 @@ describe('Link in the browser', () => {
 
   flow('h3. a link token Tartan never issued', async ({ page, link }) => {
     await expectInvalidToken({ page, link, linkToken: 'link-sandbox-00000000-0000-4000-8000-000000000000' });
+  });
+
+  flow('i. at 1280x900 the primary action stays on screen: consent, and account selection with all 12 accounts', async ({ tenant, page, link, shots }) => {
+    await page.setViewport(QUICKSTART_VIEWPORT);
+    const linkToken = await tenant.linkToken();
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.waitForView('CONSENT');
+    const consent = await assertPrimaryInView(link, 'CONSENT');
+    // A person clicks where the button is.
+    await page.mouse.click(consent.x, consent.y);
+    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
+    await link.submitCredentials('user_good', 'pass_good');
+    await link.waitForView('SELECT_ACCOUNT');
+    const boxes = await link.accountCheckboxes();
+    assert.equal(boxes.length, 12, `user_good's accounts offered: ${JSON.stringify(boxes)}`);
+    assert.ok(boxes.every((b) => b.checked), 'every account starts selected (Account Select: all)');
+    const before = await assertPrimaryInView(link, 'SELECT_ACCOUNT');
+    // The list scrolls; the button does not move.
+    const frame = await link.frame();
+    const scrolled = await frame.$eval('input[data-account-id]', (input) => {
+      let box = input.parentElement;
+      while (box && box !== document.body && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY !== 'visible')) box = box.parentElement;
+      if (!box || box === document.body) return null;
+      box.scrollTop = box.scrollHeight;
+      return { id: box.id || box.className, scrollTop: box.scrollTop };
+    });
+    assert.ok(scrolled && scrolled.scrollTop > 0, `twelve accounts do not scroll inside the pane: ${JSON.stringify(scrolled)}`);
+    await shots.take(page, 'SELECT_ACCOUNT-scrolled');
+    const after = await assertPrimaryInView(link, 'SELECT_ACCOUNT scrolled to the last account');
+    assert.deepEqual([after.x, after.y], [before.x, before.y], 'the primary button moved when the list scrolled');
+    const last = boxes[boxes.length - 1];
+    assert.equal(await (await link.frame()).$eval(`input[data-account-id="${last.id}"]`, (el) => {
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return hit === el || el.closest('label').contains(hit);
+    }), true, 'the last account is reachable by scrolling');
+    await page.mouse.click(after.x, after.y);
+    await link.waitForView('CONNECTED');
+    const connected = await assertPrimaryInView(link, 'CONNECTED');
+    await page.mouse.click(connected.x, connected.y);
+
+    const record = await checkSuccess({
+      tenant,
+      page,
+      linkToken,
+      linkSessionId,
+      institution: FIRST_PLATYPUS,
+      sequence: [...NEW_ITEM_START, 'TRANSITION_VIEW(SELECT_ACCOUNT)', 'TRANSITION_VIEW(CONNECTED)', 'HANDOFF'],
+    });
+    assert.equal(record.success.metadata.accounts.length, 12, 'onSuccess names all 12 accounts');
   });
 });
