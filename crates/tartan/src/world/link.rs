@@ -593,7 +593,8 @@ fn passes_filters(filters: Option<&AccountFilters>, t: &AccountTemplate) -> bool
     })
 }
 
-/// Accounts a new Item's products can use: Auth needs depository accounts with numbers.
+/// Accounts a new Item's products can use: with Auth in products, Plaid's Auth filter
+/// (checking, savings and cash management; `bank::has_numbers`).
 fn usable_for(products: &[Product], t: &AccountTemplate) -> bool {
     !products.contains(&Product::Auth) || bank::has_numbers(t)
 }

@@ -447,6 +447,71 @@ async fn account_filters_and_auth_limit_the_accounts_offered() {
     assert_eq!(ended["error"]["error_code"], "NO_ACCOUNTS");
 }
 
+/// Plaid's Auth filter: with `auth` in products, Link offers only depository accounts with
+/// routable numbers: checking, savings and cash management (not CDs, money market or HSAs).
+#[tokio::test]
+async fn auth_offers_only_checking_savings_and_cash_management() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({"products": ["auth"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let offered: Vec<(String, String)> = chosen["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| {
+            (
+                a["subtype"].as_str().unwrap_or_default().to_owned(),
+                a["mask"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("checking", "0000"),
+        ("savings", "1111"),
+        ("cash management", "9002"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(offered, expected);
+
+    // With Auth among other products the filter still applies; without Auth it does not.
+    let token = link_token(&app, json!({"products": ["auth", "transactions"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(chosen["accounts"].as_array().map(Vec::len), Some(3));
+    let token = link_token(&app, json!({"products": ["transactions"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(chosen["accounts"].as_array().map(Vec::len), Some(12));
+
+    // The Item made shares them, and /auth/get numbers all three.
+    let done = s.select_all(&chosen).await;
+    assert_eq!(done["status"], "succeeded");
+    let token = link_token(&app, json!({"products": ["auth"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let done = s.select_all(&chosen).await;
+    let access = exchange(&app, &done["result"]["on_success"]["public_token"]).await;
+    let auth = app
+        .with_token(
+            "/auth/get",
+            access["access_token"].as_str().unwrap_or_default(),
+        )
+        .await
+        .ok();
+    let mut masks: Vec<&str> = auth["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["mask"].as_str())
+        .collect();
+    masks.sort_unstable();
+    assert_eq!(masks, ["0000", "1111", "9002"]);
+    assert_eq!(auth["numbers"]["ach"].as_array().map(Vec::len), Some(3));
+}
+
 #[tokio::test]
 async fn every_sandbox_mfa_flow() {
     let app = spawn_app().await;
