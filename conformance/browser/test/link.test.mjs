@@ -15,6 +15,7 @@ import {
   LinkDriver,
   PLATYPUS_OAUTH,
   STEP_TIMEOUT_MS,
+  UNSUPPORTED,
   Tenant,
   assertAccountsMatch,
   assertEventMetadata,
@@ -616,6 +617,110 @@ describe('Link in the browser', () => {
 
   flow('h3. a link token Tartan never issued', async ({ page, link }) => {
     await expectInvalidToken({ page, link, linkToken: 'link-sandbox-00000000-0000-4000-8000-000000000000' });
+  });
+
+  flow('j. Unsupported Platypus Bank is listed; choosing it ends Link with institution_not_supported', async ({ tenant, page, link }) => {
+    const linkToken = await tenant.linkToken();
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('Unsupported', UNSUPPORTED.institution_id);
+    await link.waitForView('ERROR');
+    const shown = await link.text('main#app');
+    assert.ok(shown.includes('not supported') && shown.includes('INSTITUTION_NO_LONGER_SUPPORTED'), `the ERROR pane: "${shown}"`);
+    assert.ok(!link.seen.includes('CREDENTIAL'), `Link offered a login at an unsupported bank: ${link.seen}`);
+    await link.click('[data-action="exit"]');
+
+    await waitForCallback(page, 'exit');
+    const record = await waitForEvent(page, 'EXIT');
+    assert.equal(record.success, null, 'onSuccess was called');
+    const { error, metadata } = record.exit;
+    assert.deepEqual([error?.error_type, error?.error_code], ['INSTITUTION_ERROR', 'INSTITUTION_NO_LONGER_SUPPORTED'], `onExit error: ${JSON.stringify(error)}`);
+    assert.equal(metadata.status, 'institution_not_supported', 'onExit metadata.status');
+    assert.deepEqual(metadata.institution, UNSUPPORTED, 'onExit metadata.institution');
+    assert.equal(metadata.link_session_id, linkSessionId, 'onExit metadata.link_session_id');
+    assertEventMetadata(record.events, { linkSessionId });
+    assertEventSequence(record.events, [
+      { name: 'SELECT_INSTITUTION', institution_id: UNSUPPORTED.institution_id },
+      { name: 'ERROR', error_code: 'INSTITUTION_NO_LONGER_SUPPORTED' },
+      'TRANSITION_VIEW(ERROR)',
+      { name: 'EXIT', exit_status: 'institution_not_supported', error_code: 'INSTITUTION_NO_LONGER_SUPPORTED' },
+    ]);
+    const session = await tenant.session(linkSessionId, linkToken);
+    assert.equal(session.result?.on_exit?.metadata?.status, 'institution_not_supported', 'session on_exit status');
+  });
+
+  // The user denies at the bank: Link shows the error, and leaving it is requires_oauth with
+  // INSUFFICIENT_CREDENTIALS, as in Plaid.
+  async function expectOauthDenied({ page, link, linkToken, linkSessionId, tenant, resumed = false }) {
+    await link.waitForView('ERROR');
+    const shown = await link.text('main#app');
+    assert.ok(shown.includes('INSUFFICIENT_CREDENTIALS'), `the ERROR pane: "${shown}"`);
+    await link.click('[data-action="exit"]');
+    await waitForCallback(page, 'exit');
+    const record = await waitForEvent(page, 'EXIT');
+    assert.equal(record.success, null, 'onSuccess was called');
+    const { error, metadata } = record.exit;
+    assert.deepEqual([error?.error_type, error?.error_code], ['ITEM_ERROR', 'INSUFFICIENT_CREDENTIALS'], `onExit error: ${JSON.stringify(error)}`);
+    assert.equal(metadata.status, 'requires_oauth', 'onExit metadata.status');
+    assert.deepEqual(metadata.institution, PLATYPUS_OAUTH, 'onExit metadata.institution');
+    assert.equal(metadata.link_session_id, linkSessionId, 'onExit metadata.link_session_id');
+    assertEventMetadata(record.events, { linkSessionId, opens: !resumed });
+    assertEventSequence(record.events, [
+      ...(resumed ? [] : ['OPEN_OAUTH']),
+      'CLOSE_OAUTH',
+      { name: 'ERROR', error_code: 'INSUFFICIENT_CREDENTIALS' },
+      'TRANSITION_VIEW(ERROR)',
+      { name: 'EXIT', exit_status: 'requires_oauth', error_code: 'INSUFFICIENT_CREDENTIALS' },
+    ]);
+    const session = await tenant.session(linkSessionId, linkToken);
+    assert.equal(session.result?.on_exit?.metadata?.status, 'requires_oauth', 'session on_exit status');
+    return record;
+  }
+
+  flow('k. denying at the OAuth bank (popup) ends Link with requires_oauth', async ({ tenant, page, link, shots, context }) => {
+    const linkToken = await tenant.linkToken();
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('Platypus OAuth', PLATYPUS_OAUTH.institution_id);
+    await link.waitForView('OAUTH');
+    await link.click('[data-action="oauth-continue"]');
+    const popupTarget = await world.browser.waitForTarget(
+      (t) => t.browserContext() === context && t.type() === 'page' && t.url().includes('/tartan/link/oauth'),
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const popup = await popupTarget.page();
+    await popup.waitForSelector('[data-action="deny"]', { visible: true, timeout: STEP_TIMEOUT_MS });
+    const closed = new Promise((resolve) => popup.once('close', resolve));
+    await popup.click('[data-action="deny"]');
+    await within(closed, STEP_TIMEOUT_MS, 'the bank popup did not close itself');
+    await expectOauthDenied({ page, link, linkToken, linkSessionId, tenant });
+    await shots.take(page, 'after-exit');
+  });
+
+  flow('k2. denying at the OAuth bank (redirect_uri): the resumed Link ends with requires_oauth', async ({ tenant, page, link, shots, context }) => {
+    const app = world.app;
+    const linkToken = await tenant.linkToken({ redirect_uri: app.redirectUri });
+    const linkSessionId = await startLink({ page, app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('Platypus OAuth', PLATYPUS_OAUTH.institution_id);
+    await link.waitForView('OAUTH');
+    await link.click('[data-action="oauth-continue"]');
+    const bankTarget = await world.browser.waitForTarget(
+      (t) => t.browserContext() === context && t.type() === 'page' && t.url().includes('/tartan/link/oauth'),
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const bank = await bankTarget.page();
+    await bank.waitForSelector('[data-action="deny"]', { visible: true, timeout: STEP_TIMEOUT_MS });
+    await shots.take(bank, 'OAUTH-bank-page');
+    await bank.click('[data-action="deny"]');
+    const returnTarget = await world.browser.waitForTarget(
+      (t) => t.browserContext() === context && t.type() === 'page' && t.url().startsWith(app.redirectUri) && t.url().includes('oauth_state_id='),
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const back = await returnTarget.page();
+    await back.waitForFunction(() => document.readyState === 'complete' && window.__link, { timeout: STEP_TIMEOUT_MS });
+    const resumed = new LinkDriver(back, shots);
+    await expectOauthDenied({ page: back, link: resumed, linkToken, linkSessionId, tenant, resumed: true });
   });
 
   flow('i. at 1280x900 the primary action stays on screen: consent, and account selection with all 12 accounts', async ({ tenant, page, link, shots }) => {

@@ -253,7 +253,10 @@ async fn auth_numbers_only_checking_savings_and_cash_management() {
         .iter()
         .map(|n| &n["account_id"])
         .collect();
-    assert_eq!(numbered, ids, "one ACH entry per account returned, in order");
+    assert_eq!(
+        numbered, ids,
+        "one ACH entry per account returned, in order"
+    );
     // Asking for the money market account alone finds no Auth account.
     let mm = by_mask(&all, "4444")["account_id"].clone();
     app.post(

@@ -856,6 +856,8 @@ async fn an_oauth_bank_goes_through_the_bank_and_the_redirect() {
     );
 }
 
+/// Plaid: a user who denies at the bank leaves Link with onExit status `requires_oauth` and
+/// the error INSUFFICIENT_CREDENTIALS.
 #[tokio::test]
 async fn denying_at_the_oauth_bank_ends_the_flow() {
     let app = spawn_app().await;
@@ -866,8 +868,151 @@ async fn denying_at_the_oauth_bank_ends_the_flow() {
         .await;
     let denied = s.ok("oauth", json!({"grant": false})).await;
     assert_eq!(denied["view"], "ERROR");
-    assert_eq!(denied["error"]["error_code"], "ACCESS_NOT_GRANTED");
+    assert_eq!(denied["error"]["error_type"], "ITEM_ERROR");
+    assert_eq!(denied["error"]["error_code"], "INSUFFICIENT_CREDENTIALS");
     assert!(event_names(&denied).contains(&"CLOSE_OAUTH".to_owned()));
+    let exited = s.ok("exit", json!({})).await;
+    let on_exit = &exited["result"]["on_exit"];
+    assert_eq!(on_exit["metadata"]["status"], "requires_oauth", "{on_exit}");
+    assert_eq!(on_exit["error"]["error_code"], "INSUFFICIENT_CREDENTIALS");
+    assert_eq!(
+        on_exit["metadata"]["institution"]["institution_id"],
+        OAUTH_BANK
+    );
+    let exit = exited["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .expect("EXIT");
+    assert_eq!(exit["event_name"], "EXIT");
+    assert_eq!(exit["metadata"]["exit_status"], "requires_oauth");
+    assert_eq!(exit["metadata"]["error_code"], "INSUFFICIENT_CREDENTIALS");
+
+    // The bank's page, the way the browser denies: the same ending, and /link/token/get too.
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let at = s
+        .ok("institution", json!({"institution_id": OAUTH_BANK}))
+        .await;
+    let state_id = at["oauth"]["oauth_state_id"].as_str().expect("state");
+    let decided = app
+        .post(
+            &format!("/tartan/link/oauth/{state_id}"),
+            json!({"grant": false}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        decided["session"]["error"]["error_code"],
+        "INSUFFICIENT_CREDENTIALS"
+    );
+    let exited = s.ok("exit", json!({})).await;
+    assert_eq!(
+        exited["result"]["on_exit"]["metadata"]["status"],
+        "requires_oauth"
+    );
+    let got = app
+        .post("/link/token/get", json!({"link_token": token}))
+        .await
+        .ok();
+    let listed = got["link_sessions"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["link_session_id"] == s.id.as_str()))
+        .expect("session listed");
+    assert_eq!(listed["exit"]["metadata"]["status"], "requires_oauth");
+    assert_eq!(
+        listed["exit"]["error"]["error_code"],
+        "INSUFFICIENT_CREDENTIALS"
+    );
+}
+
+/// Unsupported Platypus Bank `ins_133402` is listed in Link's search, as in Plaid's Sandbox;
+/// choosing it ends the flow: onExit status `institution_not_supported`.
+#[tokio::test]
+async fn unsupported_platypus_bank_ends_in_institution_not_supported() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "Unsupported"})).await;
+    let listed: Vec<&Value> = found["institutions"]
+        .as_array()
+        .expect("institutions")
+        .iter()
+        .map(|i| &i["institution_id"])
+        .collect();
+    assert_eq!(listed, [&json!("ins_133402")], "{found}");
+    assert_eq!(
+        found["institutions"][0]["name"],
+        "Unsupported Platypus Bank - Institution Not Supported"
+    );
+    let at = s
+        .ok("institution", json!({"institution_id": "ins_133402"}))
+        .await;
+    assert_eq!(at["view"], "ERROR");
+    assert_eq!(at["error"]["error_type"], "INSTITUTION_ERROR");
+    assert_eq!(at["error"]["error_code"], "INSTITUTION_NO_LONGER_SUPPORTED");
+    let names = event_names(&at);
+    assert_eq!(
+        names[names.len() - 3..],
+        ["SELECT_INSTITUTION", "ERROR", "TRANSITION_VIEW"],
+        "{names:?}"
+    );
+    // No login is possible there.
+    s.step(
+        "credentials",
+        json!({"username": "user_good", "password": "pass_good"}),
+    )
+    .await
+    .ok();
+    let exited = s.ok("exit", json!({})).await;
+    let on_exit = &exited["result"]["on_exit"];
+    assert_eq!(
+        on_exit["metadata"]["status"], "institution_not_supported",
+        "{on_exit}"
+    );
+    assert_eq!(
+        on_exit["metadata"]["institution"],
+        json!({"name": "Unsupported Platypus Bank - Institution Not Supported", "institution_id": "ins_133402"})
+    );
+    assert_eq!(
+        on_exit["error"]["error_code"],
+        "INSTITUTION_NO_LONGER_SUPPORTED"
+    );
+    assert!(exited["result"]["on_success"].is_null());
+    let exit = exited["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .expect("EXIT");
+    assert_eq!(exit["metadata"]["exit_status"], "institution_not_supported");
+    assert_eq!(exit["metadata"]["institution_id"], "ins_133402");
+}
+
+/// Flexible Platypus Open Banking `ins_117181` (OAuth QR code) is an OAuth bank in Link for a
+/// European link token.
+#[tokio::test]
+async fn flexible_platypus_qr_goes_through_oauth() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({"country_codes": ["GB"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "ins_117181"})).await;
+    assert_eq!(found["institutions"][0]["oauth"], true, "{found}");
+    let at = s
+        .ok("institution", json!({"institution_id": "ins_117181"}))
+        .await;
+    assert_eq!(at["view"], "OAUTH");
+    let chosen = s.ok("oauth", json!({"grant": true})).await;
+    let done = s.select_all(&chosen).await;
+    assert_eq!(
+        done["result"]["on_success"]["metadata"]["institution"]["institution_id"],
+        "ins_117181"
+    );
+    // A US link token does not find it.
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "Flexible"})).await;
+    assert_eq!(found["institutions"], json!([]));
 }
 
 #[tokio::test]

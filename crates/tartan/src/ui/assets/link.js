@@ -285,6 +285,10 @@
     }
     if (view === 'OAUTH') return 'requires_oauth';
     if (view === 'SELECT_ACCOUNT') return 'requires_account_selection';
+    if (view === 'ERROR' && s.error && s.error.error_code === 'INSTITUTION_NO_LONGER_SUPPORTED') {
+      return 'institution_not_supported';
+    }
+    if (view === 'ERROR' && s.oauth && s.oauth.state === 'denied') return 'requires_oauth';
     return 'requires_credentials';
   }
 
