@@ -33,6 +33,7 @@ export const STEP_TIMEOUT_MS = Number(process.env.LINK_STEP_TIMEOUT_MS || 15_000
 export const LINK_IFRAME = 'iframe[id^="plaid-link-iframe-"]';
 export const FIRST_PLATYPUS = { institution_id: 'ins_109508', name: 'First Platypus Bank' };
 export const PLATYPUS_OAUTH = { institution_id: 'ins_127287', name: 'Platypus OAuth Bank' };
+export const UNSUPPORTED = { institution_id: 'ins_133402', name: 'Unsupported Platypus Bank - Institution Not Supported' };
 
 // ---------------------------------------------------------------------------------------
 // Tartan

@@ -15,6 +15,7 @@ import {
   LinkDriver,
   PLATYPUS_OAUTH,
   STEP_TIMEOUT_MS,
+  UNSUPPORTED,
   Tenant,
   assertAccountsMatch,
   assertEventMetadata,
@@ -147,6 +148,41 @@ async function newItemLogin({ tenant, page, link }, password, tokenOptions = {},
   await link.selectInstitution(query, FIRST_PLATYPUS.institution_id);
   await link.submitCredentials('user_good', password);
   return { linkToken, linkSessionId };
+}
+
+// Plaid Quickstart's window: Link's primary action must be usable there without scrolling.
+const QUICKSTART_VIEWPORT = { width: 1280, height: 900 };
+
+// The pane's primary button is wholly inside the modal's visible box (the modal, its pane and
+// the window, intersected) and is what a click at its centre lands on. Returns its centre.
+async function assertPrimaryInView(link, what, selector = '[data-action="continue"]') {
+  const frame = await link.frame();
+  const seen = await frame.$eval(selector, (button) => {
+    const rect = (el) => {
+      const r = el.getBoundingClientRect();
+      return { top: r.top, left: r.left, bottom: r.bottom, right: r.right };
+    };
+    const app = rect(document.querySelector('main#app'));
+    const pane = rect(document.getElementById('pane'));
+    const box = {
+      top: Math.max(app.top, pane.top, 0),
+      left: Math.max(app.left, pane.left, 0),
+      bottom: Math.min(app.bottom, pane.bottom, window.innerHeight),
+      right: Math.min(app.right, pane.right, window.innerWidth),
+    };
+    const b = rect(button);
+    const x = (b.left + b.right) / 2;
+    const y = (b.top + b.bottom) / 2;
+    const hit = document.elementFromPoint(x, y);
+    const name = (el) => (el ? `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className ? `.${String(el.className).replace(/ /g, '.')}` : ''}` : null);
+    return { box, button: b, x, y, hit: name(hit), hitIsButton: !!hit && (hit === button || button.contains(hit)), disabled: button.disabled };
+  });
+  const { box, button } = seen;
+  const inside = button.top >= box.top && button.left >= box.left && button.bottom <= box.bottom && button.right <= box.right;
+  assert.ok(inside, `${what}: the primary button ${JSON.stringify(button)} is not wholly inside the modal's visible box ${JSON.stringify(box)}`);
+  assert.ok(seen.hitIsButton, `${what}: the element at the primary button's centre (${seen.x}, ${seen.y}) is ${seen.hit}, not the button`);
+  assert.equal(seen.disabled, false, `${what}: the primary button is disabled`);
+  return seen;
 }
 
 describe('Link in the browser', () => {
@@ -581,5 +617,159 @@ describe('Link in the browser', () => {
 
   flow('h3. a link token Tartan never issued', async ({ page, link }) => {
     await expectInvalidToken({ page, link, linkToken: 'link-sandbox-00000000-0000-4000-8000-000000000000' });
+  });
+
+  flow('j. Unsupported Platypus Bank is listed; choosing it ends Link with institution_not_supported', async ({ tenant, page, link }) => {
+    const linkToken = await tenant.linkToken();
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('Unsupported', UNSUPPORTED.institution_id);
+    await link.waitForView('ERROR');
+    const shown = await link.text('main#app');
+    assert.ok(shown.includes('not supported') && shown.includes('INSTITUTION_NO_LONGER_SUPPORTED'), `the ERROR pane: "${shown}"`);
+    assert.ok(!link.seen.includes('CREDENTIAL'), `Link offered a login at an unsupported bank: ${link.seen}`);
+    await link.click('[data-action="exit"]');
+
+    await waitForCallback(page, 'exit');
+    const record = await waitForEvent(page, 'EXIT');
+    assert.equal(record.success, null, 'onSuccess was called');
+    const { error, metadata } = record.exit;
+    assert.deepEqual([error?.error_type, error?.error_code], ['INSTITUTION_ERROR', 'INSTITUTION_NO_LONGER_SUPPORTED'], `onExit error: ${JSON.stringify(error)}`);
+    assert.equal(metadata.status, 'institution_not_supported', 'onExit metadata.status');
+    assert.deepEqual(metadata.institution, UNSUPPORTED, 'onExit metadata.institution');
+    assert.equal(metadata.link_session_id, linkSessionId, 'onExit metadata.link_session_id');
+    assertEventMetadata(record.events, { linkSessionId });
+    assertEventSequence(record.events, [
+      { name: 'SELECT_INSTITUTION', institution_id: UNSUPPORTED.institution_id },
+      { name: 'ERROR', error_code: 'INSTITUTION_NO_LONGER_SUPPORTED' },
+      'TRANSITION_VIEW(ERROR)',
+      { name: 'EXIT', exit_status: 'institution_not_supported', error_code: 'INSTITUTION_NO_LONGER_SUPPORTED' },
+    ]);
+    const session = await tenant.session(linkSessionId, linkToken);
+    assert.equal(session.result?.on_exit?.metadata?.status, 'institution_not_supported', 'session on_exit status');
+  });
+
+  // The user denies at the bank: Link shows the error, and leaving it is requires_oauth with
+  // INSUFFICIENT_CREDENTIALS, as in Plaid.
+  async function expectOauthDenied({ page, link, linkToken, linkSessionId, tenant, resumed = false }) {
+    await link.waitForView('ERROR');
+    const shown = await link.text('main#app');
+    assert.ok(shown.includes('INSUFFICIENT_CREDENTIALS'), `the ERROR pane: "${shown}"`);
+    await link.click('[data-action="exit"]');
+    await waitForCallback(page, 'exit');
+    const record = await waitForEvent(page, 'EXIT');
+    assert.equal(record.success, null, 'onSuccess was called');
+    const { error, metadata } = record.exit;
+    assert.deepEqual([error?.error_type, error?.error_code], ['ITEM_ERROR', 'INSUFFICIENT_CREDENTIALS'], `onExit error: ${JSON.stringify(error)}`);
+    assert.equal(metadata.status, 'requires_oauth', 'onExit metadata.status');
+    assert.deepEqual(metadata.institution, PLATYPUS_OAUTH, 'onExit metadata.institution');
+    assert.equal(metadata.link_session_id, linkSessionId, 'onExit metadata.link_session_id');
+    assertEventMetadata(record.events, { linkSessionId, opens: !resumed });
+    assertEventSequence(record.events, [
+      ...(resumed ? [] : ['OPEN_OAUTH']),
+      'CLOSE_OAUTH',
+      { name: 'ERROR', error_code: 'INSUFFICIENT_CREDENTIALS' },
+      'TRANSITION_VIEW(ERROR)',
+      { name: 'EXIT', exit_status: 'requires_oauth', error_code: 'INSUFFICIENT_CREDENTIALS' },
+    ]);
+    const session = await tenant.session(linkSessionId, linkToken);
+    assert.equal(session.result?.on_exit?.metadata?.status, 'requires_oauth', 'session on_exit status');
+    return record;
+  }
+
+  flow('k. denying at the OAuth bank (popup) ends Link with requires_oauth', async ({ tenant, page, link, shots, context }) => {
+    const linkToken = await tenant.linkToken();
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('Platypus OAuth', PLATYPUS_OAUTH.institution_id);
+    await link.waitForView('OAUTH');
+    await link.click('[data-action="oauth-continue"]');
+    const popupTarget = await world.browser.waitForTarget(
+      (t) => t.browserContext() === context && t.type() === 'page' && t.url().includes('/tartan/link/oauth'),
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const popup = await popupTarget.page();
+    await popup.waitForSelector('[data-action="deny"]', { visible: true, timeout: STEP_TIMEOUT_MS });
+    const closed = new Promise((resolve) => popup.once('close', resolve));
+    await popup.click('[data-action="deny"]');
+    await within(closed, STEP_TIMEOUT_MS, 'the bank popup did not close itself');
+    await expectOauthDenied({ page, link, linkToken, linkSessionId, tenant });
+    await shots.take(page, 'after-exit');
+  });
+
+  flow('k2. denying at the OAuth bank (redirect_uri): the resumed Link ends with requires_oauth', async ({ tenant, page, link, shots, context }) => {
+    const app = world.app;
+    const linkToken = await tenant.linkToken({ redirect_uri: app.redirectUri });
+    const linkSessionId = await startLink({ page, app, linkToken });
+    await link.acceptConsent();
+    await link.selectInstitution('Platypus OAuth', PLATYPUS_OAUTH.institution_id);
+    await link.waitForView('OAUTH');
+    await link.click('[data-action="oauth-continue"]');
+    const bankTarget = await world.browser.waitForTarget(
+      (t) => t.browserContext() === context && t.type() === 'page' && t.url().includes('/tartan/link/oauth'),
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const bank = await bankTarget.page();
+    await bank.waitForSelector('[data-action="deny"]', { visible: true, timeout: STEP_TIMEOUT_MS });
+    await shots.take(bank, 'OAUTH-bank-page');
+    await bank.click('[data-action="deny"]');
+    const returnTarget = await world.browser.waitForTarget(
+      (t) => t.browserContext() === context && t.type() === 'page' && t.url().startsWith(app.redirectUri) && t.url().includes('oauth_state_id='),
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const back = await returnTarget.page();
+    await back.waitForFunction(() => document.readyState === 'complete' && window.__link, { timeout: STEP_TIMEOUT_MS });
+    const resumed = new LinkDriver(back, shots);
+    await expectOauthDenied({ page: back, link: resumed, linkToken, linkSessionId, tenant, resumed: true });
+  });
+
+  flow('i. at 1280x900 the primary action stays on screen: consent, and account selection with all 12 accounts', async ({ tenant, page, link, shots }) => {
+    await page.setViewport(QUICKSTART_VIEWPORT);
+    const linkToken = await tenant.linkToken();
+    const linkSessionId = await startLink({ page, app: world.app, linkToken });
+    await link.waitForView('CONSENT');
+    const consent = await assertPrimaryInView(link, 'CONSENT');
+    // A person clicks where the button is.
+    await page.mouse.click(consent.x, consent.y);
+    await link.selectInstitution('First Platypus', FIRST_PLATYPUS.institution_id);
+    await link.submitCredentials('user_good', 'pass_good');
+    await link.waitForView('SELECT_ACCOUNT');
+    const boxes = await link.accountCheckboxes();
+    assert.equal(boxes.length, 12, `user_good's accounts offered: ${JSON.stringify(boxes)}`);
+    assert.ok(boxes.every((b) => b.checked), 'every account starts selected (Account Select: all)');
+    const before = await assertPrimaryInView(link, 'SELECT_ACCOUNT');
+    // The list scrolls; the button does not move.
+    const frame = await link.frame();
+    const scrolled = await frame.$eval('input[data-account-id]', (input) => {
+      let box = input.parentElement;
+      while (box && box !== document.body && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY !== 'visible')) box = box.parentElement;
+      if (!box || box === document.body) return null;
+      box.scrollTop = box.scrollHeight;
+      return { id: box.id || box.className, scrollTop: box.scrollTop };
+    });
+    assert.ok(scrolled && scrolled.scrollTop > 0, `twelve accounts do not scroll inside the pane: ${JSON.stringify(scrolled)}`);
+    await shots.take(page, 'SELECT_ACCOUNT-scrolled');
+    const after = await assertPrimaryInView(link, 'SELECT_ACCOUNT scrolled to the last account');
+    assert.deepEqual([after.x, after.y], [before.x, before.y], 'the primary button moved when the list scrolled');
+    const last = boxes[boxes.length - 1];
+    assert.equal(await (await link.frame()).$eval(`input[data-account-id="${last.id}"]`, (el) => {
+      const r = el.getBoundingClientRect();
+      const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return hit === el || el.closest('label').contains(hit);
+    }), true, 'the last account is reachable by scrolling');
+    await page.mouse.click(after.x, after.y);
+    await link.waitForView('CONNECTED');
+    const connected = await assertPrimaryInView(link, 'CONNECTED');
+    await page.mouse.click(connected.x, connected.y);
+
+    const record = await checkSuccess({
+      tenant,
+      page,
+      linkToken,
+      linkSessionId,
+      institution: FIRST_PLATYPUS,
+      sequence: [...NEW_ITEM_START, 'TRANSITION_VIEW(SELECT_ACCOUNT)', 'TRANSITION_VIEW(CONNECTED)', 'HANDOFF'],
+    });
+    assert.equal(record.success.metadata.accounts.length, 12, 'onSuccess names all 12 accounts');
   });
 });

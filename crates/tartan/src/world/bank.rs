@@ -290,9 +290,14 @@ pub enum Numbers {
     Europe(NumbersBacs, NumbersInternational),
 }
 
-/// Whether Auth returns numbers for this account (depository accounts that move money).
+/// Subtypes Plaid's Auth covers: depository accounts with routable numbers.
+const AUTH_SUBTYPES: &[&str] = &["checking", "savings", "cash management"];
+
+/// Whether Auth returns numbers for this account, and so whether Link offers it when the link
+/// token asks for Auth: Plaid's Auth filter, depository accounts of the subtypes checking,
+/// savings and cash management (not CDs, money market accounts or HSAs).
 pub fn has_numbers(template: &AccountTemplate) -> bool {
-    template.account_type == Depository && template.subtype != "cd"
+    template.account_type == Depository && AUTH_SUBTYPES.contains(&template.subtype)
 }
 
 pub fn numbers(inst: &InstitutionDef, template: &AccountTemplate, account_id: &str) -> Numbers {

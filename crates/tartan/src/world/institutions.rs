@@ -478,6 +478,26 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
         login_risk: None,
         consent_days: Some(180),
     },
+    // Plaid's Sandbox bank for OAuth QR-code authentication (its OAuth guide: "For Europe,
+    // you can select Flexible Platypus Open Banking (ins_117181)"). Plaid does not publish
+    // its products or countries; Tartan gives it those of its namesake ins_116834.
+    InstitutionDef {
+        id: "ins_117181",
+        name: "Flexible Platypus Open Banking",
+        products: EU,
+        country_codes: EU_COUNTRIES,
+        url: "https://www.flexibleplatypus.eu",
+        primary_color: "#00857c",
+        logo: logos::FLEXIBLE,
+        routing_numbers: &[],
+        oauth: true,
+        health: Health::Healthy,
+        region: Region::Europe,
+        supported: true,
+        refresh_interval_ms: 6 * HOUR_MS,
+        login_risk: None,
+        consent_days: Some(180),
+    },
 ];
 
 pub fn find(id: &str) -> Option<&'static InstitutionDef> {

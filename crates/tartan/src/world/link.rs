@@ -417,6 +417,12 @@ impl LinkSession {
                 _ => "requires_code",
             },
             View::Oauth => "requires_oauth",
+            // Plaid: the user "discovered" that the institution chosen is not supported.
+            View::Error if self.institution().is_some_and(|i| !i.supported) => {
+                "institution_not_supported"
+            }
+            // The user denied at the bank (or the bank refused): the OAuth step is unfinished.
+            View::Error if self.oauth == Some(OauthState::Denied) => "requires_oauth",
             View::SelectAccount => "requires_account_selection",
             View::SelectInstitution if self.has_event("SEARCH_INSTITUTION") => {
                 "institution_not_found"
@@ -599,7 +605,8 @@ fn passes_filters(filters: Option<&AccountFilters>, t: &AccountTemplate) -> bool
     })
 }
 
-/// Accounts a new Item's products can use: Auth needs depository accounts with numbers.
+/// Accounts a new Item's products can use: with Auth in products, Plaid's Auth filter
+/// (checking, savings and cash management; `bank::has_numbers`).
 fn usable_for(products: &[Product], t: &AccountTemplate) -> bool {
     !products.contains(&Product::Auth) || bank::has_numbers(t)
 }
@@ -867,7 +874,7 @@ impl World {
             let q = query.trim().to_lowercase();
             institutions::INSTITUTIONS
                 .iter()
-                .filter(|d| d.supported && offers(token, d))
+                .filter(|d| offers(token, d))
                 .filter(|d| q.is_empty() || d.name.to_lowercase().contains(&q) || d.id == q)
                 .map(|d| institution_view(state, &token.client_id, d))
                 .collect()
@@ -947,7 +954,7 @@ fn run_step(
                     format!("{id} is not a known institution"),
                 )
             })?;
-            if !def.supported || !offers(token, def) {
+            if !offers(token, def) {
                 return Err(PlaidError::invalid_field(
                     "institution_id",
                     format!(
@@ -1026,9 +1033,11 @@ fn run_step(
                 s.username = Some(username);
                 logged_in(state, changes, s, token, now)?;
             } else {
+                // Plaid: onExit status requires_oauth with INSUFFICIENT_CREDENTIALS.
                 s.oauth = Some(OauthState::Denied);
                 s.push_event("CLOSE_OAUTH", now, &[]);
-                let e = PlaidError::new(ErrorCode::ACCESS_NOT_GRANTED);
+                let e = PlaidError::new(ErrorCode::INSUFFICIENT_CREDENTIALS)
+                    .with_message("the user did not authorize access at the institution");
                 s.fail(&e, now, true);
             }
         }
@@ -1081,6 +1090,12 @@ fn enter_institution(
         s.go(View::SelectInstitution, now);
         return Ok(());
     };
+    // Unsupported Platypus Bank: listed, but no login can start there.
+    if !def.supported {
+        let e = PlaidError::new(ErrorCode::INSTITUTION_NO_LONGER_SUPPORTED);
+        s.fail(&e, now, true);
+        return Ok(());
+    }
     if let Some(code) = state
         .tenants
         .get(&s.client_id)

@@ -223,6 +223,50 @@ async fn auth_returns_ach_numbers_for_us_depository_accounts() {
     );
 }
 
+/// Plaid's Auth covers depository accounts with routable numbers: checking, savings and cash
+/// management. An Item holding all of user_good's accounts gets numbers for those three only
+/// (not the CD, the money market account or the HSA).
+#[tokio::test]
+async fn auth_numbers_only_checking_savings_and_cash_management() {
+    let app = spawn_app().await;
+    let token = app.default_item().await;
+    let all = app.with_token("/accounts/get", &token).await.ok();
+    assert_eq!(all["accounts"].as_array().map(Vec::len), Some(12));
+    let body = app.with_token("/auth/get", &token).await.ok();
+    let mut subtypes: Vec<&str> = body["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["subtype"].as_str())
+        .collect();
+    subtypes.sort_unstable();
+    assert_eq!(subtypes, ["cash management", "checking", "savings"]);
+    let ids: Vec<&Value> = body["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| &a["account_id"])
+        .collect();
+    let numbered: Vec<&Value> = body["numbers"]["ach"]
+        .as_array()
+        .expect("ach")
+        .iter()
+        .map(|n| &n["account_id"])
+        .collect();
+    assert_eq!(
+        numbered, ids,
+        "one ACH entry per account returned, in order"
+    );
+    // Asking for the money market account alone finds no Auth account.
+    let mm = by_mask(&all, "4444")["account_id"].clone();
+    app.post(
+        "/auth/get",
+        json!({"access_token": token, "options": {"account_ids": [mm]}}),
+    )
+    .await
+    .error(400, "ITEM_ERROR", "NO_AUTH_ACCOUNTS");
+}
+
 #[tokio::test]
 async fn auth_uses_eft_in_canada_and_bacs_with_iban_in_the_uk() {
     let app = spawn_app().await;

@@ -140,6 +140,72 @@ async fn optional_metadata_and_status_on_request() {
     assert!(oauth["institution"].get("status").is_none());
 }
 
+/// Flexible Platypus Open Banking `ins_117181`: Plaid's Sandbox bank for OAuth QR-code
+/// authentication in Europe, beside its namesake `ins_116834`.
+#[tokio::test]
+async fn flexible_platypus_qr_is_a_european_oauth_bank() {
+    let app = spawn_app().await;
+    for country in ["GB", "FR", "DE"] {
+        let body = app
+            .post(
+                "/institutions/get_by_id",
+                json!({"institution_id": "ins_117181", "country_codes": [country]}),
+            )
+            .await
+            .ok();
+        let inst = &body["institution"];
+        assert_eq!(inst["name"], "Flexible Platypus Open Banking", "{country}");
+        assert_eq!(inst["oauth"], true);
+        assert_eq!(inst["connection_availability"], "SUPPORTED");
+        assert!(
+            inst["country_codes"]
+                .as_array()
+                .is_some_and(|c| c.contains(&json!(country)) && !c.contains(&json!("US"))),
+            "{inst}"
+        );
+        assert!(
+            inst["products"]
+                .as_array()
+                .is_some_and(|p| p.contains(&json!("payment_initiation"))),
+            "{inst}"
+        );
+    }
+    app.post(
+        "/institutions/get_by_id",
+        json!({"institution_id": "ins_117181", "country_codes": ["US"]}),
+    )
+    .await
+    .error(400, "INVALID_INPUT", "INVALID_INSTITUTION");
+    let found = app
+        .post(
+            "/institutions/search",
+            json!({"query": "Flexible Platypus", "country_codes": ["GB"], "products": ["transactions"]}),
+        )
+        .await
+        .ok();
+    let mut ids: Vec<&str> = found["institutions"]
+        .as_array()
+        .expect("institutions")
+        .iter()
+        .filter_map(|i| i["institution_id"].as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["ins_116834", "ins_117181"]);
+    // An Item can be made there, in GBP, with BACS numbers.
+    let token = app.item("ins_117181", &["auth"]).await;
+    let auth = app.with_token("/auth/get", &token).await.ok();
+    assert!(
+        auth["numbers"]["bacs"]
+            .as_array()
+            .is_some_and(|b| !b.is_empty()),
+        "{auth}"
+    );
+    assert_eq!(
+        auth["accounts"][0]["balances"]["iso_currency_code"], "GBP",
+        "{auth}"
+    );
+}
+
 #[tokio::test]
 async fn get_by_id_refuses_unknown_or_out_of_country_ids() {
     let app = spawn_app().await;

@@ -447,6 +447,71 @@ async fn account_filters_and_auth_limit_the_accounts_offered() {
     assert_eq!(ended["error"]["error_code"], "NO_ACCOUNTS");
 }
 
+/// Plaid's Auth filter: with `auth` in products, Link offers only depository accounts with
+/// routable numbers: checking, savings and cash management (not CDs, money market or HSAs).
+#[tokio::test]
+async fn auth_offers_only_checking_savings_and_cash_management() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({"products": ["auth"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let offered: Vec<(String, String)> = chosen["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| {
+            (
+                a["subtype"].as_str().unwrap_or_default().to_owned(),
+                a["mask"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("checking", "0000"),
+        ("savings", "1111"),
+        ("cash management", "9002"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+    .collect();
+    assert_eq!(offered, expected);
+
+    // With Auth among other products the filter still applies; without Auth it does not.
+    let token = link_token(&app, json!({"products": ["auth", "transactions"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(chosen["accounts"].as_array().map(Vec::len), Some(3));
+    let token = link_token(&app, json!({"products": ["transactions"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    assert_eq!(chosen["accounts"].as_array().map(Vec::len), Some(12));
+
+    // The Item made shares them, and /auth/get numbers all three.
+    let done = s.select_all(&chosen).await;
+    assert_eq!(done["status"], "succeeded");
+    let token = link_token(&app, json!({"products": ["auth"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let chosen = s.login(PLATYPUS, "pass_good").await;
+    let done = s.select_all(&chosen).await;
+    let access = exchange(&app, &done["result"]["on_success"]["public_token"]).await;
+    let auth = app
+        .with_token(
+            "/auth/get",
+            access["access_token"].as_str().unwrap_or_default(),
+        )
+        .await
+        .ok();
+    let mut masks: Vec<&str> = auth["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["mask"].as_str())
+        .collect();
+    masks.sort_unstable();
+    assert_eq!(masks, ["0000", "1111", "9002"]);
+    assert_eq!(auth["numbers"]["ach"].as_array().map(Vec::len), Some(3));
+}
+
 #[tokio::test]
 async fn every_sandbox_mfa_flow() {
     let app = spawn_app().await;
@@ -791,6 +856,8 @@ async fn an_oauth_bank_goes_through_the_bank_and_the_redirect() {
     );
 }
 
+/// Plaid: a user who denies at the bank leaves Link with onExit status `requires_oauth` and
+/// the error INSUFFICIENT_CREDENTIALS.
 #[tokio::test]
 async fn denying_at_the_oauth_bank_ends_the_flow() {
     let app = spawn_app().await;
@@ -801,8 +868,151 @@ async fn denying_at_the_oauth_bank_ends_the_flow() {
         .await;
     let denied = s.ok("oauth", json!({"grant": false})).await;
     assert_eq!(denied["view"], "ERROR");
-    assert_eq!(denied["error"]["error_code"], "ACCESS_NOT_GRANTED");
+    assert_eq!(denied["error"]["error_type"], "ITEM_ERROR");
+    assert_eq!(denied["error"]["error_code"], "INSUFFICIENT_CREDENTIALS");
     assert!(event_names(&denied).contains(&"CLOSE_OAUTH".to_owned()));
+    let exited = s.ok("exit", json!({})).await;
+    let on_exit = &exited["result"]["on_exit"];
+    assert_eq!(on_exit["metadata"]["status"], "requires_oauth", "{on_exit}");
+    assert_eq!(on_exit["error"]["error_code"], "INSUFFICIENT_CREDENTIALS");
+    assert_eq!(
+        on_exit["metadata"]["institution"]["institution_id"],
+        OAUTH_BANK
+    );
+    let exit = exited["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .expect("EXIT");
+    assert_eq!(exit["event_name"], "EXIT");
+    assert_eq!(exit["metadata"]["exit_status"], "requires_oauth");
+    assert_eq!(exit["metadata"]["error_code"], "INSUFFICIENT_CREDENTIALS");
+
+    // The bank's page, the way the browser denies: the same ending, and /link/token/get too.
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let at = s
+        .ok("institution", json!({"institution_id": OAUTH_BANK}))
+        .await;
+    let state_id = at["oauth"]["oauth_state_id"].as_str().expect("state");
+    let decided = app
+        .post(
+            &format!("/tartan/link/oauth/{state_id}"),
+            json!({"grant": false}),
+        )
+        .await
+        .ok();
+    assert_eq!(
+        decided["session"]["error"]["error_code"],
+        "INSUFFICIENT_CREDENTIALS"
+    );
+    let exited = s.ok("exit", json!({})).await;
+    assert_eq!(
+        exited["result"]["on_exit"]["metadata"]["status"],
+        "requires_oauth"
+    );
+    let got = app
+        .post("/link/token/get", json!({"link_token": token}))
+        .await
+        .ok();
+    let listed = got["link_sessions"]
+        .as_array()
+        .and_then(|l| l.iter().find(|x| x["link_session_id"] == s.id.as_str()))
+        .expect("session listed");
+    assert_eq!(listed["exit"]["metadata"]["status"], "requires_oauth");
+    assert_eq!(
+        listed["exit"]["error"]["error_code"],
+        "INSUFFICIENT_CREDENTIALS"
+    );
+}
+
+/// Unsupported Platypus Bank `ins_133402` is listed in Link's search, as in Plaid's Sandbox;
+/// choosing it ends the flow: onExit status `institution_not_supported`.
+#[tokio::test]
+async fn unsupported_platypus_bank_ends_in_institution_not_supported() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "Unsupported"})).await;
+    let listed: Vec<&Value> = found["institutions"]
+        .as_array()
+        .expect("institutions")
+        .iter()
+        .map(|i| &i["institution_id"])
+        .collect();
+    assert_eq!(listed, [&json!("ins_133402")], "{found}");
+    assert_eq!(
+        found["institutions"][0]["name"],
+        "Unsupported Platypus Bank - Institution Not Supported"
+    );
+    let at = s
+        .ok("institution", json!({"institution_id": "ins_133402"}))
+        .await;
+    assert_eq!(at["view"], "ERROR");
+    assert_eq!(at["error"]["error_type"], "INSTITUTION_ERROR");
+    assert_eq!(at["error"]["error_code"], "INSTITUTION_NO_LONGER_SUPPORTED");
+    let names = event_names(&at);
+    assert_eq!(
+        names[names.len() - 3..],
+        ["SELECT_INSTITUTION", "ERROR", "TRANSITION_VIEW"],
+        "{names:?}"
+    );
+    // No login is possible there.
+    s.step(
+        "credentials",
+        json!({"username": "user_good", "password": "pass_good"}),
+    )
+    .await
+    .ok();
+    let exited = s.ok("exit", json!({})).await;
+    let on_exit = &exited["result"]["on_exit"];
+    assert_eq!(
+        on_exit["metadata"]["status"], "institution_not_supported",
+        "{on_exit}"
+    );
+    assert_eq!(
+        on_exit["metadata"]["institution"],
+        json!({"name": "Unsupported Platypus Bank - Institution Not Supported", "institution_id": "ins_133402"})
+    );
+    assert_eq!(
+        on_exit["error"]["error_code"],
+        "INSTITUTION_NO_LONGER_SUPPORTED"
+    );
+    assert!(exited["result"]["on_success"].is_null());
+    let exit = exited["events"]
+        .as_array()
+        .and_then(|e| e.last())
+        .expect("EXIT");
+    assert_eq!(exit["metadata"]["exit_status"], "institution_not_supported");
+    assert_eq!(exit["metadata"]["institution_id"], "ins_133402");
+}
+
+/// Flexible Platypus Open Banking `ins_117181` (OAuth QR code) is an OAuth bank in Link for a
+/// European link token.
+#[tokio::test]
+async fn flexible_platypus_qr_goes_through_oauth() {
+    let app = spawn_app().await;
+    let token = link_token(&app, json!({"country_codes": ["GB"]})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "ins_117181"})).await;
+    assert_eq!(found["institutions"][0]["oauth"], true, "{found}");
+    let at = s
+        .ok("institution", json!({"institution_id": "ins_117181"}))
+        .await;
+    assert_eq!(at["view"], "OAUTH");
+    let chosen = s.ok("oauth", json!({"grant": true})).await;
+    let done = s.select_all(&chosen).await;
+    assert_eq!(
+        done["result"]["on_success"]["metadata"]["institution"]["institution_id"],
+        "ins_117181"
+    );
+    // A US link token does not find it.
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    s.ok("consent", json!({})).await;
+    let found = s.ok("search", json!({"query": "Flexible"})).await;
+    assert_eq!(found["institutions"], json!([]));
 }
 
 #[tokio::test]

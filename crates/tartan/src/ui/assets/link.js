@@ -285,6 +285,10 @@
     }
     if (view === 'OAUTH') return 'requires_oauth';
     if (view === 'SELECT_ACCOUNT') return 'requires_account_selection';
+    if (view === 'ERROR' && s.error && s.error.error_code === 'INSTITUTION_NO_LONGER_SUPPORTED') {
+      return 'institution_not_supported';
+    }
+    if (view === 'ERROR' && s.oauth && s.oauth.state === 'denied') return 'requires_oauth';
     return 'requires_credentials';
   }
 
@@ -548,13 +552,29 @@
     return el('label', { class: 'field' }, el('span', { class: 'field-label' }, label), input);
   }
 
-  function form(onSubmit) {
-    var f = el('form', { class: 'form', novalidate: true, autocomplete: 'off' });
+  // A pane: its content scrolls, its actions (the primary button) stay pinned at the bottom,
+  // as in Plaid's Link. `center`: the content is centred (outcome panes).
+  function screen(body, actions, center) {
+    return el('div', { class: 'stack' }, screenParts(body, actions, center));
+  }
+
+  function screenParts(body, actions, center) {
+    var any = actions.some(function (a) { return a; });
+    return [
+      el('div', { class: center ? 'scroll center' : 'scroll' }, center ? el('div', { class: 'grow' }) : null,
+        body, center ? el('div', { class: 'grow' }) : null),
+      any ? el('div', { class: 'actions' }, actions) : null
+    ];
+  }
+
+  // A pane that is a form: the same layout, the submit button among the actions.
+  function form(onSubmit, body, actions) {
+    var f = el('form', { class: 'stack form', novalidate: true, autocomplete: 'off' });
     f.addEventListener('submit', function (e) {
       e.preventDefault();
       if (st.busy === 0) onSubmit(f);
     });
-    append(f, Array.prototype.slice.call(arguments, 1));
+    append(f, screenParts(body, actions));
     return f;
   }
 
@@ -606,6 +626,12 @@
     return name.charAt(0).toUpperCase() + name.slice(1);
   }
 
+  // Titles of the ERROR pane for errors that are not a failure as such.
+  var ERROR_TITLES = {
+    INSTITUTION_NO_LONGER_SUPPORTED: 'Institution not supported',
+    INSUFFICIENT_CREDENTIALS: 'Connection not completed'
+  };
+
   var views = {
     LOADING: function () {
       return el('div', { class: 'loading' }, el('span', { class: 'spinner' }), el('p', { class: 'muted' }, 'Loading…'));
@@ -614,7 +640,7 @@
     CONSENT: function (s) {
       var client = clientName(s);
       var products = s.products || [];
-      return el('div', { class: 'stack' },
+      return screen([
         el('div', { class: 'pair', 'aria-hidden': 'true' },
           logo({ name: client, primary_color: '#111827' }, true),
           el('span', { class: 'pair-link' }),
@@ -630,10 +656,11 @@
             el('span', null, client + ' only sees the accounts you select.'))),
         products.length ? el('div', { class: 'products' },
           el('p', { class: 'muted' }, client + ' is asking for:'),
-          el('ul', { class: 'chips' }, products.map(function (p) { return el('li', { class: 'chip' }, productName(p)); }))) : null,
-        el('div', { class: 'grow' }),
+          el('ul', { class: 'chips' }, products.map(function (p) { return el('li', { class: 'chip' }, productName(p)); }))) : null
+      ], [
         el('p', { class: 'fine' }, 'By selecting “Continue” you agree to connect a Sandbox account.'),
-        button('continue', 'Continue', 'btn primary'));
+        button('continue', 'Continue', 'btn primary')
+      ]);
     },
 
     SELECT_INSTITUTION: function () {
@@ -654,19 +681,17 @@
     CREDENTIAL: function (s) {
       var username = el('input', { name: 'username', type: 'text', autocomplete: 'username', autocapitalize: 'off', spellcheck: 'false' });
       var password = el('input', { name: 'password', type: 'password', autocomplete: 'current-password' });
-      return el('div', { class: 'stack' },
+      return form(function () {
+        send(step('credentials', { username: username.value, password: password.value }));
+      }, [
         institutionHeader(s),
         el('h1', null, 'Enter your credentials'),
         el('p', { class: 'sub' }, 'Log in to ' + instName(s) + ' with your online banking username and password.'),
         errorBox(s.error),
-        form(function () {
-          send(step('credentials', { username: username.value, password: password.value }));
-        },
         field('Username', username),
         field('Password', password),
-        el('p', { class: 'hint' }, 'Sandbox: user_good / pass_good'),
-        el('div', { class: 'grow' }),
-        button('submit', 'Submit', 'btn primary')));
+        el('p', { class: 'hint' }, 'Sandbox: user_good / pass_good')
+      ], [button('submit', 'Submit', 'btn primary')]);
     },
 
     MFA: function (s) {
@@ -685,31 +710,31 @@
         if (mfa.type === 'device') { attrs.inputmode = 'numeric'; attrs.autocomplete = 'one-time-code'; }
         return field(q.text, el('input', attrs));
       });
-      return el('div', { class: 'stack' },
+      return form(function (f) {
+        var answers = questions.map(function (q, k) {
+          var picked = f.querySelector('[name="answer-' + k + '"]:checked');
+          var text = f.querySelector('input[name="answer-' + k + '"]:not([type=radio])');
+          return picked ? picked.value : text ? text.value : '';
+        });
+        send(step('mfa', { answers: answers }));
+      }, [
         institutionHeader(s),
         el('h1', null, titles[mfa.type] || 'Verify your identity'),
         mfa.rounds > 1 ? el('p', { class: 'muted' }, 'Step ' + mfa.round + ' of ' + mfa.rounds) : null,
         errorBox(s.error),
-        form(function (f) {
-          var answers = questions.map(function (q, k) {
-            var picked = f.querySelector('[name="answer-' + k + '"]:checked');
-            var text = f.querySelector('input[name="answer-' + k + '"]:not([type=radio])');
-            return picked ? picked.value : text ? text.value : '';
-          });
-          send(step('mfa', { answers: answers }));
-        }, inputs, el('div', { class: 'grow' }), button('submit', 'Submit', 'btn primary')));
+        inputs
+      ], [button('submit', 'Submit', 'btn primary')]);
     },
 
     OAUTH: function (s) {
       var bank = instName(s);
-      return el('div', { class: 'stack' },
+      return screen([
         institutionHeader(s),
         el('h1', null, 'Log in at ' + bank),
         el('p', { class: 'sub' }, 'You will continue to ' + bank + ' to log in and allow ' + clientName(s) +
           ' to access your accounts. You come back here when you are done.'),
-        st.oauthNote ? el('p', { class: 'note', role: 'status' }, st.pollTimer ? el('span', { class: 'spinner small' }) : null, st.oauthNote) : null,
-        el('div', { class: 'grow' }),
-        button('oauth-continue', 'Continue to ' + bank, 'btn primary'));
+        st.oauthNote ? el('p', { class: 'note', role: 'status' }, st.pollTimer ? el('span', { class: 'spinner small' }) : null, st.oauthNote) : null
+      ], [button('oauth-continue', 'Continue to ' + bank, 'btn primary')]);
     },
 
     SELECT_ACCOUNT: function (s) {
@@ -739,38 +764,33 @@
         send(step('accounts', { account_ids: ids }));
       });
       update();
-      return el('div', { class: 'stack' },
+      return screen([
         institutionHeader(s),
         el('h1', null, one ? 'Select an account' : s.is_update_mode ? 'Choose the accounts to share' : 'Select account(s)'),
         el('p', { class: 'sub' }, clientName(s) + (one ? ' will only have access to the account you select.'
           : ' will only have access to the accounts you select.')),
         errorBox(s.error),
-        el('ul', { class: 'accounts' }, rows),
-        el('div', { class: 'grow' }),
-        confirm);
+        el('ul', { class: 'accounts' }, rows)
+      ], [confirm]);
     },
 
     CONNECTED: function (s) {
-      return el('div', { class: 'stack center' },
-        el('div', { class: 'grow' }),
+      return screen([
         el('span', { class: 'tick', 'aria-hidden': 'true' }),
         el('h1', null, 'Success'),
-        el('p', { class: 'sub' }, 'Your ' + instName(s) + ' account is connected to ' + clientName(s) + '.'),
-        el('div', { class: 'grow' }),
-        button('continue', 'Continue', 'btn primary'));
+        el('p', { class: 'sub' }, 'Your ' + instName(s) + ' account is connected to ' + clientName(s) + '.')
+      ], [button('continue', 'Continue', 'btn primary')], true);
     },
 
     ERROR: function (s) {
       var err = st.localError ? st.localError.error : (s && s.error) ||
         { error_type: 'API_ERROR', error_code: 'INTERNAL_SERVER_ERROR', error_message: 'Link could not continue', display_message: null };
-      return el('div', { class: 'stack center' },
-        el('div', { class: 'grow' }),
+      return screen([
         el('span', { class: 'bang', 'aria-hidden': 'true' }, '!'),
-        el('h1', null, 'Something went wrong'),
+        el('h1', null, ERROR_TITLES[err.error_code] || 'Something went wrong'),
         el('p', { class: 'sub' }, err.display_message || err.error_message || ''),
-        el('p', { class: 'code', 'data-testid': 'error' }, err.error_type + ' · ' + err.error_code),
-        el('div', { class: 'grow' }),
-        button('exit', 'Exit', 'btn primary'));
+        el('p', { class: 'code', 'data-testid': 'error' }, err.error_type + ' · ' + err.error_code)
+      ], [button('exit', 'Exit', 'btn primary')], true);
     },
 
     // The session ended without onExit going out here (e.g. a session read after the fact).
@@ -782,13 +802,11 @@
     // embedded and standalone Link keep showing.
     DONE: function () {
       var ok = st.session && st.session.status === 'succeeded' && !st.localError;
-      return el('div', { class: 'stack center' },
-        el('div', { class: 'grow' }),
+      return screen([
         el('span', { class: ok ? 'tick' : 'bang', 'aria-hidden': 'true' }, ok ? '' : '×'),
         el('h1', null, ok ? 'All done' : 'Link closed'),
-        el('p', { class: 'sub' }, ok ? 'Your account is connected.' : 'No account was connected.'),
-        el('div', { class: 'grow' }),
-        EMBEDDED || !FRAMED ? button('restart', 'Start again', 'btn') : null);
+        el('p', { class: 'sub' }, ok ? 'Your account is connected.' : 'No account was connected.')
+      ], [EMBEDDED || !FRAMED ? button('restart', 'Start again', 'btn') : null], true);
     },
 
     UNKNOWN: function (s) {
