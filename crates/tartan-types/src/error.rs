@@ -380,7 +380,7 @@ mod tests {
             assert_eq!(ErrorCode::from_code(code.as_str()), Some(code));
             let status = code.http_status();
             assert!(
-                matches!(status, 208 | 400 | 403 | 404 | 405 | 429 | 500 | 503),
+                matches!(status, 208 | 400 | 403 | 404 | 405 | 409 | 429 | 500 | 503),
                 "{code:?}"
             );
         }
