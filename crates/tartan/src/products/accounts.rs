@@ -8,10 +8,9 @@ use serde_json::value::RawValue;
 use tartan_types::wire::{AccountsGetRequest, AccountsGetResponse, BalanceGetRequest};
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::{account_wire, cached_accounts, item_wire};
+use super::{cached_accounts, item_wire, reports_balance_age};
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
-use crate::world::events::contact_bank;
-use crate::world::{Record, clock};
+use crate::world::clock;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -73,37 +72,20 @@ pub fn balance_get(
         None => None,
     };
     let ids = options.account_ids;
-    ctx.world.write(|state, changes| {
-        let now = state.now_ms(&ctx.client_id);
-        let mut item = state
-            .item_for_token(&ctx.client_id, &req.access_token)?
-            .clone();
-        item.ensure_healthy()?;
-        item.select_accounts(ids.as_deref())?;
-        if min_updated.is_some_and(|min| min > now) {
-            return Err(PlaidError::new(
-                ErrorCode::LAST_UPDATED_DATETIME_OUT_OF_RANGE,
-            ));
-        }
-        // A real-time balance contacts the bank: outages fail it, and soon after creation
-        // some banks ask the user to log in again (seed 000).
-        let bank = state.tenant(&ctx.client_id)?.bank(item.institution());
-        let contacted = contact_bank(state, changes, &bank, &mut item, now);
-        let response = contacted.map(|()| {
-            item.refresh_cache(now);
-            let as_of = clock::wire(now);
-            let accounts = item
-                .select_accounts(ids.as_deref())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| account_wire(&item, a, &a.cached, &as_of))
-                .collect();
-            AccountsGetResponse {
-                accounts,
-                item: item_wire(&item, false),
-            }
-        });
-        changes.push(Record::Item(Box::new(item)));
-        Ok(response)
-    })?
+    let item = ctx
+        .world
+        .real_time_balance(&ctx.client_id, &req.access_token, ids.as_deref())?;
+    // Plaid checks the minimum age only where it reports the balance's own age (Capital One);
+    // elsewhere it ignores it (https://plaid.com/docs/api/products/balance/).
+    if reports_balance_age(&item)
+        && min_updated.is_some_and(|min| item.accounts.iter().any(|a| a.cached_at_ms < min))
+    {
+        return Err(PlaidError::new(
+            ErrorCode::LAST_UPDATED_DATETIME_OUT_OF_RANGE,
+        ));
+    }
+    Ok(AccountsGetResponse {
+        accounts: cached_accounts(&item, &item.select_accounts(ids.as_deref())?),
+        item: item_wire(&item, false),
+    })
 }

@@ -110,24 +110,17 @@ pub fn fire_webhook(
             )
         })?,
     };
-    ctx.world.write(|state, changes| {
-        let now = state.now_ms(&ctx.client_id);
-        let item = state
-            .item_for_token(&ctx.client_id, &req.access_token)?
-            .clone();
-        if let Some(product) = product
-            && !item.products.contains(&product)
-        {
-            return Err(PlaidError::new(ErrorCode::SANDBOX_PRODUCT_NOT_ENABLED)
-                .with_message(format!("The {product} product is not enabled on this item")));
-        }
-        if item.webhook.is_none() {
-            return Err(PlaidError::new(ErrorCode::SANDBOX_WEBHOOK_INVALID));
-        }
-        let body = payload(kind, &req.webhook_code, &item, now);
-        outbox::enqueue(state, changes, &item, now, body);
-        Ok(SandboxItemFireWebhookResponse {
-            webhook_fired: true,
-        })
+    ctx.world
+        .send_webhook(&ctx.client_id, &req.access_token, |item, now| {
+            if let Some(product) = product
+                && !item.products.contains(&product)
+            {
+                return Err(PlaidError::new(ErrorCode::SANDBOX_PRODUCT_NOT_ENABLED)
+                    .with_message(format!("The {product} product is not enabled on this item")));
+            }
+            Ok(payload(kind, &req.webhook_code, item, now))
+        })?;
+    Ok(SandboxItemFireWebhookResponse {
+        webhook_fired: true,
     })
 }

@@ -12,9 +12,9 @@ use serde_json::json;
 
 use super::item_wire;
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
+use crate::world::clock;
 use crate::world::items::UpdateStatus;
 use crate::world::outbox;
-use crate::world::{Record, clock};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -81,24 +81,21 @@ pub fn webhook_update(
     if let Some(url) = &req.webhook {
         ctx.world.webhook_policy.check("webhook", url)?;
     }
-    ctx.world.write(|state, changes| {
-        let now = state.now_ms(&ctx.client_id);
-        let mut item = state
-            .item_for_token(&ctx.client_id, &req.access_token)?
-            .clone();
-        item.webhook = req.webhook.clone();
-        // Plaid acknowledges at the new URL.
-        if let Some(url) = &req.webhook {
-            let payload = outbox::item_payload(
+    // Plaid acknowledges at the new URL.
+    let item = ctx.world.update_webhook(
+        &ctx.client_id,
+        &req.access_token,
+        req.webhook.clone(),
+        |item| {
+            outbox::item_payload(
                 "WEBHOOK_UPDATE_ACKNOWLEDGED",
-                &item,
-                json!({"new_webhook_url": url, "error": null}),
-            );
-            outbox::enqueue_to(state, changes, &item, url, now, payload);
-        }
-        let wire = item_wire(&item, false);
-        changes.push(Record::Item(Box::new(item)));
-        Ok(ItemResponse { item: wire })
+                item,
+                json!({"new_webhook_url": item.webhook, "error": null}),
+            )
+        },
+    )?;
+    Ok(ItemResponse {
+        item: item_wire(&item, false),
     })
 }
 

@@ -98,6 +98,12 @@ pub fn item_wire(item: &Item, with_consent: bool) -> wire::Item {
     }
 }
 
+/// Plaid reports when a balance was last updated only for Capital One (`ins_128026`); the
+/// Sandbox's banks answer null, and staleness shows in `/item/get`'s `status`.
+pub fn reports_balance_age(item: &Item) -> bool {
+    item.institution_id == "ins_128026"
+}
+
 /// An account with the given balance, as of `as_of_ms`.
 pub fn account_wire(
     item: &Item,
@@ -114,7 +120,7 @@ pub fn account_wire(
             limit: balance.limit,
             iso_currency_code: Some(item.institution().currency().into()),
             unofficial_currency_code: None,
-            last_updated_datetime: Some(as_of.to_owned()),
+            last_updated_datetime: reports_balance_age(item).then(|| as_of.to_owned()),
         },
         mask: Some(t.mask.into()),
         name: t.name.into(),

@@ -183,15 +183,14 @@ impl Item {
         }
     }
 
+    /// Adds a product. Consent is not given here: the user gives it in Link (Data
+    /// Transparency Messaging), so `consented_products` changes only there.
     fn add_product(&mut self, product: Product) {
         if !self.products.contains(&product) {
             self.products.push(product);
         }
         if product != Product::Balance && !self.billed_products.contains(&product) {
             self.billed_products.push(product);
-        }
-        if !self.consented_products.contains(&product) {
-            self.consented_products.push(product);
         }
     }
 }
@@ -415,6 +414,73 @@ impl World {
         })
     }
 
+    /// A real-time balance (`/accounts/balance/get`): contacts the bank and, when it answers,
+    /// refreshes Plaid's copy. Returns the Item as it now is. A failed contact is saved too
+    /// (a login the bank broke stays broken).
+    pub fn real_time_balance(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        account_ids: Option<&[String]>,
+    ) -> Result<Item, PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.ensure_healthy()?;
+            item.select_accounts(account_ids)?;
+            // Soon after creation some banks ask the user to log in again (seed 000).
+            let bank = state.tenant(client_id)?.bank(item.institution());
+            let contacted = super::events::contact_bank(state, changes, &bank, &mut item, now);
+            if contacted.is_ok() {
+                item.refresh_cache(now);
+            }
+            changes.push(Record::Item(Box::new(item.clone())));
+            Ok(contacted.map(|()| item))
+        })?
+    }
+
+    /// Sets (or clears) the Item's webhook URL; Plaid acknowledges at the new URL with
+    /// `payload`, which the caller builds for the Item.
+    pub fn update_webhook(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        url: Option<String>,
+        payload: impl FnOnce(&Item) -> serde_json::Value,
+    ) -> Result<Item, PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.webhook = url;
+            if let Some(url) = &item.webhook {
+                let body = payload(&item);
+                outbox::enqueue_to(state, changes, &item, url, now, body);
+            }
+            changes.push(Record::Item(Box::new(item.clone())));
+            Ok(item)
+        })
+    }
+
+    /// Sends a webhook about the Item now (`/sandbox/item/fire_webhook`): `build` checks the
+    /// Item and returns the body, or refuses.
+    pub fn send_webhook(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        build: impl FnOnce(&Item, i64) -> Result<serde_json::Value, PlaidError>,
+    ) -> Result<(), PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let item = state.item_for_token(client_id, access_token)?;
+            if item.webhook.is_none() {
+                return Err(PlaidError::new(ErrorCode::SANDBOX_WEBHOOK_INVALID));
+            }
+            let body = build(item, now)?;
+            outbox::enqueue(state, changes, item, now, body);
+            Ok(())
+        })
+    }
+
     /// Puts the Item into ITEM_LOGIN_REQUIRED (`/sandbox/item/reset_login`) and announces it.
     pub fn reset_login(&self, client_id: &str, access_token: &str) -> Result<(), PlaidError> {
         self.write(|state, changes| {
@@ -601,6 +667,9 @@ pub fn new_item(
         for p in new.products {
             item.add_product(*p);
         }
+        // The products asked for at creation are the ones the user consented to (Link adds
+        // its token's other consented products).
+        item.consented_products = item.products.clone();
         item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
         let expiry_days = tenant.settings.item_login_expiry_days;
         item.login_expires_ms = (expiry_days > 0).then(|| now + expiry_days * DAY_MS);

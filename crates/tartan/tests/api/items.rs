@@ -288,3 +288,18 @@ async fn remove_validates_its_reason() {
     .await
     .ok();
 }
+
+/// Calling a product adds it to the Item (and the bill) but not to what the user consented
+/// to: consent is given in Link (Data Transparency Messaging), not by an API call.
+#[tokio::test]
+async fn a_product_call_adds_the_product_but_not_the_users_consent() {
+    let app = spawn_app().await;
+    let token = app.item("ins_109508", &["auth"]).await;
+    let before = app.with_token("/item/get", &token).await.ok()["item"].clone();
+    assert_eq!(before["consented_products"], json!(["auth"]));
+    app.with_token("/identity/get", &token).await.ok();
+    let after = app.with_token("/item/get", &token).await.ok()["item"].clone();
+    assert_eq!(after["products"], json!(["auth", "identity"]));
+    assert_eq!(after["billed_products"], json!(["auth", "identity"]));
+    assert_eq!(after["consented_products"], json!(["auth"]));
+}
