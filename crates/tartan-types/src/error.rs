@@ -257,6 +257,21 @@ catalogue! {
     RECAPTCHA_BAD => RecaptchaError, 400, "The provided challenge response was denied. Please try again", None;
 }
 
+/// A code is stored and sent as itself (`"ITEM_LOGIN_REQUIRED"`).
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let code = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Self::from_code(&code)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown error code {code}")))
+    }
+}
+
 /// A catalogued error, ready to be rendered in Plaid's envelope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlaidError {
@@ -385,6 +400,13 @@ mod tests {
             );
         }
         assert_eq!(ErrorCode::from_code("NOPE"), None);
+        let json = serde_json::to_string(&ErrorCode::ITEM_LOGIN_REQUIRED).expect("serialize");
+        assert_eq!(json, "\"ITEM_LOGIN_REQUIRED\"");
+        assert_eq!(
+            serde_json::from_str::<ErrorCode>(&json).ok(),
+            Some(ErrorCode::ITEM_LOGIN_REQUIRED)
+        );
+        assert!(serde_json::from_str::<ErrorCode>("\"NOPE\"").is_err());
     }
 
     #[test]

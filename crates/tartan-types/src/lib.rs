@@ -2,6 +2,8 @@
 //! client so that the two cannot drift apart.
 
 pub mod error;
+pub mod webhook;
 pub mod wire;
 
 pub use error::{ErrorBody, ErrorCode, ErrorType, PlaidError};
+pub use webhook::Webhook;

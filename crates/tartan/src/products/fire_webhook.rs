@@ -2,49 +2,57 @@
 
 use serde_json::{Value, json};
 use tartan_types::wire::{Product, SandboxItemFireWebhookRequest, SandboxItemFireWebhookResponse};
-use tartan_types::{ErrorCode, PlaidError};
+use tartan_types::{ErrorCode, PlaidError, Webhook};
 
 use crate::surface::Ctx;
 use crate::world::outbox;
 use crate::world::{Item, clock};
 
-/// For each code: the types it may be fired as (the first is the default) and, per type, the
-/// product the Item needs.
-fn allowed(code: &str) -> Option<&'static [(&'static str, Option<Product>)]> {
+/// What the endpoint can send, each with the product the Item needs for it. A code sent as
+/// several types (DEFAULT_UPDATE) defaults to the first.
+const FIREABLE: &[(Webhook, Option<Product>)] = {
     use Product as P;
-    Some(match code {
-        "DEFAULT_UPDATE" => &[
-            ("TRANSACTIONS", Some(P::Transactions)),
-            ("AUTH", Some(P::Auth)),
-            ("IDENTITY", Some(P::Identity)),
-            ("INVESTMENTS_TRANSACTIONS", Some(P::Investments)),
-            ("HOLDINGS", Some(P::Investments)),
-            ("LIABILITIES", Some(P::Liabilities)),
-        ],
-        "NEW_ACCOUNTS_AVAILABLE"
-        | "AUTHORIZATION_GRANTED"
-        | "USER_PERMISSION_REVOKED"
-        | "USER_ACCOUNT_REVOKED"
-        | "PENDING_DISCONNECT"
-        | "LOGIN_REPAIRED" => &[("ITEM", None)],
-        "SMS_MICRODEPOSITS_VERIFICATION" => &[("AUTH", Some(P::Auth))],
-        "RECURRING_TRANSACTIONS_UPDATE" | "SYNC_UPDATES_AVAILABLE" => {
-            &[("TRANSACTIONS", Some(P::Transactions))]
+    use Webhook as W;
+    &[
+        (W::TransactionsDefaultUpdate, Some(P::Transactions)),
+        (W::AuthDefaultUpdate, Some(P::Auth)),
+        (W::IdentityDefaultUpdate, Some(P::Identity)),
+        (
+            W::InvestmentsTransactionsDefaultUpdate,
+            Some(P::Investments),
+        ),
+        (W::HoldingsDefaultUpdate, Some(P::Investments)),
+        (W::LiabilitiesDefaultUpdate, Some(P::Liabilities)),
+        (W::ItemNewAccountsAvailable, None),
+        (W::AuthSmsMicrodepositsVerification, Some(P::Auth)),
+        (W::ItemAuthorizationGranted, None),
+        (W::ItemUserPermissionRevoked, None),
+        (W::ItemUserAccountRevoked, None),
+        (W::ItemPendingDisconnect, None),
+        (W::TransactionsRecurringUpdate, Some(P::Transactions)),
+        (W::ItemLoginRepaired, None),
+        (W::TransactionsSyncUpdatesAvailable, Some(P::Transactions)),
+        (W::AssetsProductReady, Some(P::Assets)),
+        (W::AssetsError, Some(P::Assets)),
+    ]
+};
+
+/// The codes the endpoint accepts, for the error message.
+fn codes() -> String {
+    let mut codes: Vec<&str> = Vec::new();
+    for (w, _) in FIREABLE {
+        if !codes.contains(&w.code()) {
+            codes.push(w.code());
         }
-        "PRODUCT_READY" | "ERROR" => &[("ASSETS", Some(P::Assets))],
-        _ => return None,
-    })
+    }
+    codes.join(", ")
 }
 
-const CODES: &str = "DEFAULT_UPDATE, NEW_ACCOUNTS_AVAILABLE, SMS_MICRODEPOSITS_VERIFICATION, \
-    AUTHORIZATION_GRANTED, USER_PERMISSION_REVOKED, USER_ACCOUNT_REVOKED, PENDING_DISCONNECT, \
-    RECURRING_TRANSACTIONS_UPDATE, LOGIN_REPAIRED, SYNC_UPDATES_AVAILABLE, PRODUCT_READY, ERROR";
-
-/// The body Plaid sends for `type`/`code`, with the fields its schema requires.
-fn payload(kind: &str, code: &str, item: &Item, now_ms: i64) -> Value {
+/// The body Plaid sends for the webhook, with the fields its schema requires.
+fn payload(hook: Webhook, item: &Item, now_ms: i64) -> Value {
     let first_account = item.accounts.first().map(|a| a.account_id.clone());
     let account_ids: Vec<_> = item.accounts.iter().map(|a| a.account_id.clone()).collect();
-    let extra = match (kind, code) {
+    let extra = match (hook.webhook_type(), hook.code()) {
         ("TRANSACTIONS", "DEFAULT_UPDATE") => json!({"new_transactions": 0, "error": null}),
         ("AUTH", "DEFAULT_UPDATE") => json!({
             "account_ids_with_new_auth": [], "account_ids_with_updated_auth": {}, "error": null
@@ -83,32 +91,40 @@ fn payload(kind: &str, code: &str, item: &Item, now_ms: i64) -> Value {
         (_, "NEW_ACCOUNTS_AVAILABLE") => json!({"error": null}),
         _ => json!({}),
     };
-    outbox::payload(kind, code, item, extra)
+    outbox::payload(hook, item, extra)
 }
 
 pub fn fire_webhook(
     ctx: &Ctx<'_>,
     req: SandboxItemFireWebhookRequest,
 ) -> Result<SandboxItemFireWebhookResponse, PlaidError> {
-    let Some(kinds) = allowed(&req.webhook_code) else {
+    let kinds: Vec<(Webhook, Option<Product>)> = FIREABLE
+        .iter()
+        .copied()
+        .filter(|(w, _)| w.code() == req.webhook_code)
+        .collect();
+    let Some(&default) = kinds.first() else {
         return Err(PlaidError::invalid_field(
             "webhook_code",
-            format!("must be one of {CODES}"),
+            format!("must be one of {}", codes()),
         ));
     };
-    let (kind, product) = match &req.webhook_type {
-        None => kinds[0],
-        Some(t) => *kinds.iter().find(|(k, _)| k == t).ok_or_else(|| {
-            let names: Vec<_> = kinds.iter().map(|(k, _)| *k).collect();
-            PlaidError::invalid_field(
-                "webhook_type",
-                format!(
-                    "cannot be {t} for {}: use {}",
-                    req.webhook_code,
-                    names.join(" or ")
-                ),
-            )
-        })?,
+    let (hook, product) = match &req.webhook_type {
+        None => default,
+        Some(t) => *kinds
+            .iter()
+            .find(|(w, _)| w.webhook_type() == t)
+            .ok_or_else(|| {
+                let names: Vec<_> = kinds.iter().map(|(w, _)| w.webhook_type()).collect();
+                PlaidError::invalid_field(
+                    "webhook_type",
+                    format!(
+                        "cannot be {t} for {}: use {}",
+                        req.webhook_code,
+                        names.join(" or ")
+                    ),
+                )
+            })?,
     };
     ctx.world
         .send_webhook(&ctx.client_id, &req.access_token, |item, now| {
@@ -118,7 +134,7 @@ pub fn fire_webhook(
                 return Err(PlaidError::new(ErrorCode::SANDBOX_PRODUCT_NOT_ENABLED)
                     .with_message(format!("The {product} product is not enabled on this item")));
             }
-            Ok(payload(kind, &req.webhook_code, item, now))
+            Ok(payload(hook, item, now))
         })?;
     Ok(SandboxItemFireWebhookResponse {
         webhook_fired: true,

@@ -1,12 +1,12 @@
 //! `/item/*`: reading, re-pointing, rotating and removing Items.
 
 use axum::Router;
-use tartan_types::PlaidError;
 use tartan_types::wire::{
     AccessTokenRequest, Empty, ItemAccessTokenInvalidateResponse, ItemGetResponse,
     ItemRemoveRequest, ItemResponse, ItemStatus, ItemWebhookUpdateRequest, LastWebhook,
     ProductUpdateStatus, PublicTokenExchangeRequest, PublicTokenExchangeResponse,
 };
+use tartan_types::{PlaidError, Webhook};
 
 use serde_json::json;
 
@@ -87,8 +87,8 @@ pub fn webhook_update(
         &req.access_token,
         req.webhook.clone(),
         |item| {
-            outbox::item_payload(
-                "WEBHOOK_UPDATE_ACKNOWLEDGED",
+            outbox::payload(
+                Webhook::ItemWebhookUpdateAcknowledged,
                 item,
                 json!({"new_webhook_url": item.webhook, "error": null}),
             )

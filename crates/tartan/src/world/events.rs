@@ -10,7 +10,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tartan_types::{ErrorCode, PlaidError};
+use tartan_types::{ErrorCode, PlaidError, Webhook};
 
 use super::bank;
 use super::clock::{self, DAY_MS};
@@ -206,8 +206,11 @@ fn apply_to_item(
         Action::PermissionRevoked => {
             item.fail(ErrorCode::USER_PERMISSION_REVOKED, now);
             let error = outbox::error_value(&PlaidError::new(ErrorCode::USER_PERMISSION_REVOKED));
-            let payload =
-                outbox::item_payload("USER_PERMISSION_REVOKED", item, json!({"error": error}));
+            let payload = outbox::payload(
+                Webhook::ItemUserPermissionRevoked,
+                item,
+                json!({"error": error}),
+            );
             outbox::enqueue(state, changes, item, now, payload);
             format!("{} access revoked by the user", item.item_id)
         }
@@ -224,15 +227,18 @@ fn apply_to_item(
                 cached: bank::truth(bank::template(template), seed, 0),
                 cached_at_ms: now,
             });
-            let payload =
-                outbox::item_payload("NEW_ACCOUNTS_AVAILABLE", item, json!({"error": null}));
+            let payload = outbox::payload(
+                Webhook::ItemNewAccountsAvailable,
+                item,
+                json!({"error": null}),
+            );
             outbox::enqueue(state, changes, item, now, payload);
             format!("{} has a new account at the bank", item.item_id)
         }
         Action::PendingDisconnect => {
             let at = now + DISCONNECT_LEAD_MS;
-            let payload = outbox::item_payload(
-                "PENDING_DISCONNECT",
+            let payload = outbox::payload(
+                Webhook::ItemPendingDisconnect,
                 item,
                 json!({"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": clock::wire(at)}),
             );
@@ -298,7 +304,7 @@ pub fn repair(
             }
             if was.is_some() {
                 if how == Repaired::Elsewhere {
-                    let payload = outbox::item_payload("LOGIN_REPAIRED", item, json!({}));
+                    let payload = outbox::payload(Webhook::ItemLoginRepaired, item, json!({}));
                     outbox::enqueue(state, changes, item, now, payload);
                 }
                 format!("{} repaired", item.item_id)
@@ -347,14 +353,14 @@ impl Run<'_> {
                 // Canadian Items hear PENDING_DISCONNECT instead
                 // (https://plaid.com/docs/api/items/#pending_disconnect).
                 let payload = if item.institution().region == institutions::Region::Europe {
-                    outbox::item_payload(
-                        "PENDING_EXPIRATION",
+                    outbox::payload(
+                        Webhook::ItemPendingExpiration,
                         item,
                         json!({"consent_expiration_time": expires}),
                     )
                 } else {
-                    outbox::item_payload(
-                        "PENDING_DISCONNECT",
+                    outbox::payload(
+                        Webhook::ItemPendingDisconnect,
                         item,
                         json!({"reason": "INSTITUTION_TOKEN_EXPIRATION", "disconnect_time": expires}),
                     )
@@ -415,14 +421,16 @@ impl Run<'_> {
             .or_default();
         match trigger.action {
             Action::Outage => {
+                // The trigger's code was checked when it was made.
                 let code = trigger
                     .code
-                    .clone()
-                    .unwrap_or_else(|| ErrorCode::INSTITUTION_DOWN.as_str().to_owned());
-                settings.outage = Some(code.clone());
+                    .as_deref()
+                    .and_then(ErrorCode::from_code)
+                    .unwrap_or(ErrorCode::INSTITUTION_DOWN);
+                settings.outage = Some(code);
                 settings.health = Some(institutions::Health::Down);
                 self.tenant_changed = true;
-                return format!("{inst} is down: live calls fail with {code}");
+                return format!("{inst} is down: live calls fail with {}", code.as_str());
             }
             Action::Degraded => {
                 settings.health = Some(institutions::Health::Degraded);
@@ -613,7 +621,7 @@ mod tests {
         .expect("item");
         assert_eq!(item.next_timer(), Some((50, Timer::LoginExpiry)));
         item.error = Some(crate::world::items::ItemErrorState {
-            code: "ITEM_LOGIN_REQUIRED".into(),
+            code: ErrorCode::ITEM_LOGIN_REQUIRED,
             since_ms: 0,
         });
         assert_eq!(

@@ -38,16 +38,16 @@ pub struct UpdateStatus {
     pub last_failed_update_ms: Option<i64>,
 }
 
-/// An Item's error state; `code` is a catalogue code.
+/// An Item's error state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ItemErrorState {
-    pub code: String,
+    pub code: ErrorCode,
     pub since_ms: i64,
 }
 
 impl ItemErrorState {
     pub fn to_error(&self) -> PlaidError {
-        PlaidError::new(ErrorCode::from_code(&self.code).unwrap_or(ErrorCode::ITEM_LOGIN_REQUIRED))
+        PlaidError::new(self.code)
     }
 }
 
@@ -119,7 +119,7 @@ impl Item {
     /// Puts the Item into an error state.
     pub fn fail(&mut self, code: ErrorCode, now_ms: i64) {
         self.error = Some(ItemErrorState {
-            code: code.as_str().to_owned(),
+            code,
             since_ms: now_ms,
         });
     }

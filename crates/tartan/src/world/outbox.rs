@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tartan_types::PlaidError;
+use tartan_types::{PlaidError, Webhook};
 
 use super::clock::{self, DAY_MS};
 use super::{Item, Record, State};
@@ -133,10 +133,10 @@ pub fn enqueue_to(
 }
 
 /// A webhook body about `item` with Plaid's common fields, plus the code's own fields.
-pub fn payload(webhook_type: &str, code: &str, item: &Item, extra: Value) -> Value {
+pub fn payload(hook: Webhook, item: &Item, extra: Value) -> Value {
     let mut body = json!({
-        "webhook_type": webhook_type,
-        "webhook_code": code,
+        "webhook_type": hook.webhook_type(),
+        "webhook_code": hook.code(),
         "item_id": item.item_id,
         "environment": "sandbox",
     });
@@ -144,11 +144,6 @@ pub fn payload(webhook_type: &str, code: &str, item: &Item, extra: Value) -> Val
         map.extend(extra);
     }
     body
-}
-
-/// An `ITEM` webhook body.
-pub fn item_payload(code: &str, item: &Item, extra: Value) -> Value {
-    payload("ITEM", code, item, extra)
 }
 
 /// The `error` object inside a webhook: Plaid's envelope without request_id, with status.
@@ -159,8 +154,8 @@ pub fn error_value(error: &PlaidError) -> Value {
 /// `ITEM: ERROR` for the Item's current error.
 pub fn item_error(item: &Item) -> Option<Value> {
     let error = item.error.as_ref()?.to_error();
-    Some(item_payload(
-        "ERROR",
+    Some(payload(
+        Webhook::ItemError,
         item,
         json!({"error": error_value(&error)}),
     ))

@@ -165,7 +165,7 @@ pub struct InstitutionSettings {
     /// Health shown by the status tool, when changed by an incident.
     pub health: Option<Health>,
     /// An outage: the catalogue code live calls fail with (INSTITUTION_DOWN, ...).
-    pub outage: Option<String>,
+    pub outage: Option<ErrorCode>,
 }
 
 /// An institution as one tenant experiences it: its defaults with the tenant's settings.
@@ -182,9 +182,7 @@ pub struct Bank {
 impl Tenant {
     pub fn bank(&self, def: &'static InstitutionDef) -> Bank {
         let s = self.settings.institutions.get(def.id);
-        let outage = s
-            .and_then(|s| s.outage.as_deref())
-            .and_then(ErrorCode::from_code);
+        let outage = s.and_then(|s| s.outage);
         Bank {
             def,
             refresh_interval_ms: s
