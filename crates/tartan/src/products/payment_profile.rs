@@ -7,7 +7,7 @@ use tartan_types::PlaidError;
 
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::world::clock;
-use crate::world::link::PaymentProfile;
+use crate::world::transfer::PaymentProfile;
 use crate::world::{Record, State};
 
 pub fn router() -> Router<AppState> {

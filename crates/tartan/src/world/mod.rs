@@ -18,6 +18,7 @@ mod logos;
 pub mod outbox;
 pub mod schedule;
 pub mod tenants;
+pub mod transfer;
 pub mod urls;
 pub mod views;
 
@@ -46,7 +47,7 @@ pub enum Record {
     Delivery(Box<Delivery>),
     Trigger(Box<Trigger>),
     LinkSession(Box<link::LinkSession>),
-    PaymentProfile(Box<link::PaymentProfile>),
+    PaymentProfile(Box<transfer::PaymentProfile>),
     /// The newest webhook sent about an Item (`status.last_webhook`).
     LastWebhook(items::LastWebhookState),
 }
@@ -150,7 +151,7 @@ pub struct TenantState {
     pub public_tokens: HashMap<String, PublicToken>,
     pub link_tokens: HashMap<String, LinkToken>,
     pub link_sessions: HashMap<String, link::LinkSession>,
-    pub payment_profiles: HashMap<String, link::PaymentProfile>,
+    pub payment_profiles: HashMap<String, transfer::PaymentProfile>,
     /// Rendered read-only views of Items, dropped whenever the Item is written.
     pub views: views::Views,
     /// Webhook deliveries by `seq`: every pending one, and the newest finished ones.

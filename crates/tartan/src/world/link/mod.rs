@@ -1,0 +1,540 @@
+//! Link sessions: the state machine behind Tartan's Link UI and headless Link.
+//!
+//! A session starts from a link token and moves through Plaid's panes (consent, institution,
+//! credentials, MFA, OAuth, account selection) to onSuccess or onExit. The browser UI and the
+//! control plane drive the same steps, so both produce the same Items, events and webhooks.
+//! Each step is one write: the session, the Item it creates or repairs, and any webhook are
+//! committed together.
+//!
+//! The rooms: this file holds the session, its panes and wire JSON, and the World entry
+//! points that open and step it; `steps.rs` runs each step; `mfa.rs` the Sandbox MFA
+//! rules; `oauth.rs` the simulated bank page and the resume after its redirect; `events.rs`
+//! the Link events a session records.
+
+mod events;
+mod mfa;
+mod oauth;
+mod steps;
+
+pub use events::SessionEvent;
+pub use mfa::{Mfa, MfaKind};
+pub use oauth::OauthState;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tartan_types::wire::Product;
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::bank;
+use super::clock::{self, MINUTE_MS};
+use super::ids::{self, TokenKind};
+use super::institutions::{self, Health, InstitutionDef};
+use super::items::LinkToken;
+use super::tenants::AccountSelect;
+use super::transfer::profile_of;
+use super::{Item, Record, State, World};
+use steps::run_step;
+
+/// A session idle this long invalidates its link token (Plaid: "30+ minutes").
+const IDLE_LIMIT_MS: i64 = 30 * MINUTE_MS;
+/// Wrong logins in one session before the link token is invalidated.
+const MAX_FAILED_LOGINS: u32 = 5;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum View {
+    Consent,
+    SelectInstitution,
+    Credential,
+    Mfa,
+    Oauth,
+    SelectAccount,
+    Connected,
+    Error,
+    Exit,
+}
+
+impl View {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Consent => "CONSENT",
+            Self::SelectInstitution => "SELECT_INSTITUTION",
+            Self::Credential => "CREDENTIAL",
+            Self::Mfa => "MFA",
+            Self::Oauth => "OAUTH",
+            Self::SelectAccount => "SELECT_ACCOUNT",
+            Self::Connected => "CONNECTED",
+            Self::Error => "ERROR",
+            Self::Exit => "EXIT",
+        }
+    }
+}
+
+/// An account offered on the account selection pane.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Offered {
+    pub id: String,
+    pub template: usize,
+    pub selected: bool,
+    pub new: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionError {
+    pub code: String,
+    pub message: String,
+}
+
+impl SessionError {
+    fn of(e: &PlaidError) -> Self {
+        Self {
+            code: e.code.as_str().to_owned(),
+            message: e.message.to_string(),
+        }
+    }
+
+    pub fn to_error(&self) -> PlaidError {
+        let code = ErrorCode::from_code(&self.code).unwrap_or(ErrorCode::INTERNAL_SERVER_ERROR);
+        PlaidError::new(code).with_message(self.message.clone())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkSession {
+    pub id: String,
+    pub client_id: String,
+    pub link_token: String,
+    pub started_at_ms: i64,
+    pub last_active_ms: i64,
+    pub finished_at_ms: Option<i64>,
+    pub view: View,
+    /// The Item being updated (update mode).
+    pub update_item_id: Option<String>,
+    pub institution_id: Option<String>,
+    pub username: Option<String>,
+    pub mfa: Option<Mfa>,
+    pub oauth_state_id: Option<String>,
+    pub oauth: Option<OauthState>,
+    pub offered: Vec<Offered>,
+    pub failed_logins: u32,
+    pub error: Option<SessionError>,
+    pub events: Vec<SessionEvent>,
+    /// `{"on_success": …}` or `{"on_exit": …}` once the session has ended.
+    pub result: Option<Value>,
+    /// The Item the session created or updated, with its accounts, for `/link/token/get`.
+    pub item_add: Option<Value>,
+    pub last_request_id: String,
+}
+
+/// One of the tenant's live Items.
+fn item_of<'a>(state: &'a State, client_id: &str, item_id: &str) -> Option<&'a Item> {
+    state.tenants.get(client_id)?.items.get(item_id)
+}
+
+/// A step of a session, as the UI or the control plane sends it.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Consent,
+    Search(String),
+    Institution(String),
+    Credentials { username: String, password: String },
+    Mfa(Vec<String>),
+    Oauth(bool),
+    Accounts(Vec<String>),
+    Exit,
+}
+
+/// Plaid's four-field Link error object (onExit, the pane).
+pub fn link_error(e: &PlaidError) -> Value {
+    json!({
+        "error_type": e.code.error_type().as_str(),
+        "error_code": e.code.as_str(),
+        "error_message": e.message,
+        "display_message": e.display_message,
+    })
+}
+
+fn institution_status(state: &State, client_id: &str, def: &'static InstitutionDef) -> Health {
+    match state.tenants.get(client_id) {
+        Some(t) => {
+            let bank = t.tenant.bank(def);
+            if bank.outage.is_some() {
+                Health::Down
+            } else {
+                bank.health
+            }
+        }
+        None => def.health,
+    }
+}
+
+/// The institution as Link's panes show it.
+pub fn institution_view(state: &State, client_id: &str, def: &'static InstitutionDef) -> Value {
+    json!({
+        "institution_id": def.id,
+        "name": def.name,
+        "logo": (!def.logo.is_empty()).then_some(def.logo),
+        "primary_color": (!def.primary_color.is_empty()).then_some(def.primary_color),
+        "url": (!def.url.is_empty()).then_some(def.url),
+        "oauth": def.oauth,
+        "status": institution_status(state, client_id, def).as_str(),
+    })
+}
+
+impl LinkSession {
+    pub fn is_update_mode(&self) -> bool {
+        self.update_item_id.is_some()
+    }
+
+    fn institution(&self) -> Option<&'static InstitutionDef> {
+        self.institution_id.as_deref().and_then(institutions::find)
+    }
+
+    fn institution_ref(&self) -> Value {
+        match self.institution() {
+            Some(i) => json!({"name": i.name, "institution_id": i.id}),
+            None => Value::Null,
+        }
+    }
+
+    pub fn status(&self) -> &'static str {
+        match &self.result {
+            Some(r) if r.get("on_success").is_some() => "succeeded",
+            Some(_) => "exited",
+            None => "open",
+        }
+    }
+
+    /// The session as the UI and the control plane see it.
+    pub fn wire(&self, state: &State, token: Option<&LinkToken>) -> Value {
+        let accounts = (self.view == View::SelectAccount).then(|| {
+            self.offered
+                .iter()
+                .map(|o| {
+                    let t = bank::template(o.template);
+                    json!({
+                        "id": o.id, "name": t.name, "mask": t.mask,
+                        "type": t.account_type.as_str(), "subtype": t.subtype,
+                        "selected": o.selected, "new": o.new,
+                    })
+                })
+                .collect::<Vec<_>>()
+        });
+        let oauth = self.oauth_state_id.as_ref().map(|id| {
+            json!({
+                "oauth_state_id": id,
+                "authorize_url": format!("/tartan/link/oauth?oauth_state_id={id}"),
+                "redirect_uri": token.and_then(|t| t.request.redirect_uri.clone()),
+                "state": self.oauth,
+            })
+        });
+        let products = token.map(consent_products).unwrap_or_default();
+        let account_select = token.map(|t| account_select(state, t)).unwrap_or_default();
+        json!({
+            "link_session_id": self.id,
+            "status": self.status(),
+            "view": self.view,
+            "is_update_mode": self.is_update_mode(),
+            "client_name": token.map(|t| t.request.client_name.clone()),
+            "products": products,
+            "institution": self.institution().map(|d| institution_view(state, &self.client_id, d)),
+            "mfa": (self.view == View::Mfa).then(|| self.mfa.as_ref().map(Mfa::wire)).flatten(),
+            "oauth": oauth,
+            "accounts": accounts,
+            "account_select": account_select,
+            "error": self.error.as_ref().map(|e| link_error(&e.to_error())),
+            "events": self.events.iter().map(|e| json!({"event_name": e.name, "metadata": e.meta})).collect::<Vec<_>>(),
+            "result": self.result,
+        })
+    }
+
+    /// The session as `/link/token/get` reports it.
+    pub fn token_get_wire(&self) -> Value {
+        let on_success = self
+            .result
+            .as_ref()
+            .and_then(|r| r.get("on_success"))
+            .cloned();
+        let on_exit = self.result.as_ref().and_then(|r| r.get("on_exit")).cloned();
+        let events: Vec<Value> = self
+            .events
+            .iter()
+            .map(|e| {
+                json!({"event_name": e.name, "timestamp": clock::wire(e.at_ms), "event_id": e.event_id, "event_metadata": e.meta})
+            })
+            .collect();
+        json!({
+            "link_session_id": self.id,
+            "started_at": clock::wire(self.started_at_ms),
+            "finished_at": self.finished_at_ms.map(clock::wire),
+            "on_success": on_success,
+            "on_exit": on_exit,
+            "exit": on_exit,
+            "events": events,
+            "results": {
+                "item_add_results": self.item_add.iter().cloned().collect::<Vec<_>>(),
+                "cra_item_add_results": [],
+                "cra_update_results": [],
+                "bank_income_results": [],
+                "payroll_income_results": [],
+                "document_income_results": null,
+            },
+        })
+    }
+}
+
+/// Products the consent pane names: the token's, and in update mode the additional ones.
+fn consent_products(token: &LinkToken) -> Vec<Product> {
+    let mut out: Vec<Product> = Vec::new();
+    for list in [
+        &token.request.products,
+        &token.request.required_if_supported_products,
+        &token.request.optional_products,
+        &token.request.additional_consented_products,
+    ] {
+        for p in list.iter().flatten() {
+            if !out.contains(p) {
+                out.push(*p);
+            }
+        }
+    }
+    out
+}
+
+/// The link token's customization name (Plaid's default is "default").
+fn customization_name(token: &LinkToken) -> &str {
+    token
+        .request
+        .link_customization_name
+        .as_deref()
+        .unwrap_or("default")
+}
+
+/// How the Account Select pane behaves for this link token: its customization's setting, as
+/// defined through `/tartan/link/customizations`; "all" when the name is not defined there.
+fn account_select(state: &State, token: &LinkToken) -> AccountSelect {
+    state
+        .tenants
+        .get(&token.client_id)
+        .and_then(|t| {
+            t.tenant
+                .settings
+                .link_customizations
+                .get(customization_name(token))
+        })
+        .map(|c| c.account_select)
+        .unwrap_or_default()
+}
+
+/// Checks a link token can (still) open Link.
+fn usable_token<'a>(
+    state: &'a State,
+    client_id: Option<&str>,
+    token: &str,
+    now_of: impl Fn(&str) -> i64,
+) -> Result<&'a LinkToken, PlaidError> {
+    let invalid = |why: &str| {
+        PlaidError::new(ErrorCode::INVALID_LINK_TOKEN)
+            .with_message(format!("invalid link_token: {why}"))
+    };
+    if ids::TokenKind::of(token) != Some(TokenKind::Link) {
+        return Err(invalid("not a link token"));
+    }
+    let ts = state
+        .owner_of(token)
+        .filter(|ts| client_id.is_none_or(|c| c == ts.tenant.client_id))
+        .ok_or_else(|| invalid("unknown link token"))?;
+    let t = ts
+        .link_tokens
+        .get(token)
+        .ok_or_else(|| invalid("unknown link token"))?;
+    if now_of(&t.client_id) >= t.expires_at_ms {
+        return Err(invalid("the link token has expired"));
+    }
+    let sessions = ts.link_sessions.values().filter(|s| s.link_token == token);
+    for s in sessions {
+        if s.status() == "succeeded" {
+            return Err(invalid("the link token has already been used"));
+        }
+        if s.failed_logins >= MAX_FAILED_LOGINS {
+            return Err(invalid("too many failed logins"));
+        }
+    }
+    Ok(t)
+}
+
+impl World {
+    /// Opens Link with a link token: a new session on the consent pane (OPEN).
+    pub fn link_start(&self, link_token: &str, request_id: &str) -> Result<Value, PlaidError> {
+        self.write(|state, changes| {
+            let token = usable_token(state, None, link_token, |c| state.now_ms(c))?;
+            let client_id = token.client_id.clone();
+            let now = state.now_ms(&client_id);
+            let update_item_id = token.item_id.clone();
+            let mut session = LinkSession {
+                id: uuid::Uuid::new_v4().to_string(),
+                client_id: client_id.clone(),
+                link_token: link_token.to_owned(),
+                started_at_ms: now,
+                last_active_ms: now,
+                finished_at_ms: None,
+                view: View::Consent,
+                update_item_id: update_item_id.clone(),
+                institution_id: None,
+                username: None,
+                mfa: None,
+                oauth_state_id: None,
+                oauth: None,
+                offered: Vec::new(),
+                failed_logins: 0,
+                error: None,
+                events: Vec::new(),
+                result: None,
+                item_add: None,
+                last_request_id: request_id.to_owned(),
+            };
+            let profile = profile_of(state, token);
+            if profile.is_some_and(|p| p.deleted_at_ms.is_some()) {
+                return Err(PlaidError::new(ErrorCode::INVALID_LINK_TOKEN)
+                    .with_message("invalid link_token: its payment profile has been removed"));
+            }
+            // Payment Profile update mode: re-authenticate the profile's login.
+            let update_item_id = update_item_id.or_else(|| profile.and_then(|p| p.item_id.clone()));
+            session.update_item_id = update_item_id.clone();
+            if let Some(item_id) = &update_item_id {
+                let item = item_of(state, &client_id, item_id)
+                    .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))?;
+                session.institution_id = Some(item.institution_id.clone());
+            } else if let Some(id) = &token.request.institution_id {
+                session.institution_id = institutions::find(id).map(|d| d.id.to_owned());
+            }
+            session.push_event("OPEN", now, &[("view_name", "CONSENT".into())]);
+            let wire = session.wire(state, Some(token));
+            changes.push(Record::LinkSession(Box::new(session)));
+            Ok(wire)
+        })
+    }
+
+    /// Runs one step of the session (or, with no step, checks it and returns it).
+    pub fn link_step(
+        &self,
+        session_id: &str,
+        link_token: &str,
+        step: Option<Step>,
+        request_id: &str,
+    ) -> Result<Value, PlaidError> {
+        self.write(|state, changes| {
+            let mut s = state
+                .owner_of(session_id)
+                .and_then(|ts| ts.link_sessions.get(session_id))
+                .filter(|s| s.link_token == link_token)
+                .cloned()
+                .ok_or_else(|| {
+                    PlaidError::invalid_field(
+                        "link_session_id",
+                        "names no session of this link token",
+                    )
+                })?;
+            let Some(token) = state
+                .of(&s.client_id)
+                .ok()
+                .and_then(|ts| ts.link_tokens.get(link_token))
+            else {
+                return Err(PlaidError::new(ErrorCode::INVALID_LINK_TOKEN));
+            };
+            let now = state.now_ms(&s.client_id);
+            let Some(step) = step else {
+                return Ok(s.wire(state, Some(token)));
+            };
+            s.last_request_id = request_id.to_owned();
+            if s.result.is_some() {
+                return Err(PlaidError::invalid_field(
+                    "link_session_id",
+                    format!("the session has already ended ({})", s.status()),
+                ));
+            }
+            // An expired token or an idle session ends the flow with INVALID_LINK_TOKEN.
+            let stale = if now >= token.expires_at_ms {
+                Some("the link token has expired")
+            } else if now - s.last_active_ms > IDLE_LIMIT_MS {
+                Some("the session was idle for more than 30 minutes")
+            } else {
+                None
+            };
+            s.last_active_ms = now;
+            if let Some(why) = stale
+                && s.view != View::Error
+            {
+                let e = PlaidError::new(ErrorCode::INVALID_LINK_TOKEN)
+                    .with_message(format!("invalid link_token: {why}"));
+                s.fail(&e, now, true);
+            }
+            if s.view == View::Error && !matches!(step, Step::Exit) {
+                let wire = s.wire(state, Some(token));
+                changes.push(Record::LinkSession(Box::new(s)));
+                return Ok(wire);
+            }
+            run_step(state, changes, &mut s, token, step, now)?;
+            let wire = s.wire(state, Some(token));
+            changes.push(Record::LinkSession(Box::new(s)));
+            Ok(wire)
+        })
+    }
+
+    /// Institutions the session may pick, matching `query`; records SEARCH_INSTITUTION.
+    pub fn link_search(
+        &self,
+        session_id: &str,
+        link_token: &str,
+        query: &str,
+        request_id: &str,
+    ) -> Result<Value, PlaidError> {
+        let session = self.link_step(
+            session_id,
+            link_token,
+            Some(Step::Search(query.to_owned())),
+            request_id,
+        )?;
+        let found = self.read(|state| {
+            let Some(token) = state
+                .owner_of(link_token)
+                .and_then(|ts| ts.link_tokens.get(link_token))
+            else {
+                return Vec::new();
+            };
+            let q = query.trim().to_lowercase();
+            institutions::INSTITUTIONS
+                .iter()
+                .filter(|d| offers(token, d))
+                .filter(|d| q.is_empty() || d.name.to_lowercase().contains(&q) || d.id == q)
+                .map(|d| institution_view(state, &token.client_id, d))
+                .collect()
+        });
+        Ok(json!({"institutions": found, "session": session}))
+    }
+}
+
+/// Whether the institution offers what the token asks for, in its countries.
+fn offers(token: &LinkToken, d: &InstitutionDef) -> bool {
+    let products = token.request.products.as_deref().unwrap_or_default();
+    products.iter().all(|p| d.supports(*p))
+        && token
+            .request
+            .country_codes
+            .iter()
+            .any(|c| d.country_codes.contains(c))
+}
+
+/// Sessions of a link token, oldest first, for `/link/token/get`.
+pub fn sessions_of(state: &State, link_token: &str) -> Vec<Value> {
+    let Some(ts) = state.owner_of(link_token) else {
+        return Vec::new();
+    };
+    let mut sessions: Vec<&LinkSession> = ts
+        .link_sessions
+        .values()
+        .filter(|s| s.link_token == link_token)
+        .collect();
+    sessions.sort_by_key(|s| s.started_at_ms);
+    sessions.iter().map(|s| s.token_get_wire()).collect()
+}

@@ -1,0 +1,7 @@
+//! Transfer: what the world keeps for Plaid's Transfer product. Today that is the Payment
+//! Profile; authorizations, transfers, the ledger and transfer events will live here too.
+
+mod payment_profile;
+
+pub use payment_profile::PaymentProfile;
+pub(crate) use payment_profile::profile_of;
