@@ -34,7 +34,7 @@ pub struct TriggerView {
     item_id: Option<String>,
     institution_id: Option<String>,
     action: Action,
-    code: Option<String>,
+    code: Option<&'static str>,
     created_at: String,
     due_at: String,
     state: TriggerState,
@@ -52,7 +52,7 @@ fn trigger_view(t: &Trigger) -> TriggerView {
         item_id,
         institution_id,
         action: t.action,
-        code: t.code.clone(),
+        code: t.code.map(ErrorCode::as_str),
         created_at: clock::wire(t.created_at_ms),
         due_at: clock::wire(t.due_ms),
         state: t.state,
@@ -97,18 +97,22 @@ fn trigger_create(ctx: &Ctx<'_>, req: TriggerRequest) -> Result<TriggerResponse,
             ));
         }
     };
-    if let Some(code) = &req.code {
-        let ok = req.action == Action::Outage
-            && ErrorCode::from_code(code)
-                .is_some_and(|c| c.error_type() == ErrorType::InstitutionError);
-        if !ok {
-            return Err(PlaidError::invalid_field(
-                "code",
-                "applies to outage only and must be an INSTITUTION_ERROR code such as \
-                 INSTITUTION_DOWN or INSTITUTION_NOT_RESPONDING",
-            ));
+    let code = match &req.code {
+        None => None,
+        Some(code) => {
+            let parsed = ErrorCode::from_code(code)
+                .filter(|c| c.error_type() == ErrorType::InstitutionError)
+                .filter(|_| req.action == Action::Outage);
+            if parsed.is_none() {
+                return Err(PlaidError::invalid_field(
+                    "code",
+                    "applies to outage only and must be an INSTITUTION_ERROR code such as \
+                     INSTITUTION_DOWN or INSTITUTION_NOT_RESPONDING",
+                ));
+            }
+            parsed
         }
-    }
+    };
     let due_ms = match &req.at {
         None => now,
         Some(at) => {
@@ -128,7 +132,7 @@ fn trigger_create(ctx: &Ctx<'_>, req: TriggerRequest) -> Result<TriggerResponse,
         client_id: ctx.client_id.clone(),
         target,
         action: req.action,
-        code: req.code,
+        code,
         created_at_ms: now,
         due_ms,
         state: TriggerState::Pending,

@@ -7,8 +7,8 @@ use tartan_types::PlaidError;
 
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::world::clock;
-use crate::world::transfer::PaymentProfile;
-use crate::world::{Record, State};
+use crate::world::transfer::ProfileStatus;
+pub use crate::world::transfer::find;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -39,7 +39,7 @@ pub struct GetResponse {
     created_at: String,
     updated_at: String,
     deleted_at: Option<String>,
-    status: &'static str,
+    status: ProfileStatus,
 }
 
 #[derive(Debug, Serialize)]
@@ -51,38 +51,9 @@ pub struct ResetLoginResponse {
 }
 
 fn create(ctx: &Ctx<'_>, _: CreateRequest) -> Result<CreateResponse, PlaidError> {
-    ctx.world.write(|state, changes| {
-        let now = state.now_ms(&ctx.client_id);
-        let profile = PaymentProfile {
-            token: format!("payment-profile-sandbox-{}", uuid::Uuid::new_v4()),
-            client_id: ctx.client_id.clone(),
-            created_at_ms: now,
-            updated_at_ms: now,
-            deleted_at_ms: None,
-            item_id: None,
-            login_required: false,
-        };
-        let token = profile.token.clone();
-        changes.push(Record::PaymentProfile(Box::new(profile)));
-        Ok(CreateResponse {
-            payment_profile_token: token,
-        })
+    Ok(CreateResponse {
+        payment_profile_token: ctx.world.create_payment_profile(&ctx.client_id)?,
     })
-}
-
-/// The tenant's profile behind `token`, removed or not.
-pub fn find<'a>(
-    state: &'a State,
-    client_id: &str,
-    token: &str,
-) -> Result<&'a PaymentProfile, PlaidError> {
-    state
-        .of(client_id)?
-        .payment_profiles
-        .get(token)
-        .ok_or_else(|| {
-            PlaidError::invalid_field("payment_profile_token", "names no payment profile")
-        })
 }
 
 fn get(ctx: &Ctx<'_>, req: TokenRequest) -> Result<GetResponse, PlaidError> {
@@ -98,35 +69,14 @@ fn get(ctx: &Ctx<'_>, req: TokenRequest) -> Result<GetResponse, PlaidError> {
 }
 
 fn remove(ctx: &Ctx<'_>, req: TokenRequest) -> Result<Empty, PlaidError> {
-    ctx.world.write(|state, changes| {
-        let now = state.now_ms(&ctx.client_id);
-        let mut p = find(state, &ctx.client_id, &req.payment_profile_token)?.clone();
-        if p.deleted_at_ms.is_none() {
-            p.deleted_at_ms = Some(now);
-            p.updated_at_ms = now;
-            changes.push(Record::PaymentProfile(Box::new(p)));
-        }
-        Ok(Empty {})
-    })
+    ctx.world
+        .remove_payment_profile(&ctx.client_id, &req.payment_profile_token)?;
+    Ok(Empty {})
 }
 
 /// Makes the profile's bank login invalid: Link in Payment Profile update mode repairs it.
 fn reset_login(ctx: &Ctx<'_>, req: TokenRequest) -> Result<ResetLoginResponse, PlaidError> {
-    ctx.world.write(|state, changes| {
-        let now = state.now_ms(&ctx.client_id);
-        let mut p = find(state, &ctx.client_id, &req.payment_profile_token)?.clone();
-        if p.status() != "READY" {
-            return Err(PlaidError::invalid_field(
-                "payment_profile_token",
-                format!(
-                    "names a payment profile that is {}; only a READY profile (linked through Link) has a login to reset",
-                    p.status()
-                ),
-            ));
-        }
-        p.login_required = true;
-        p.updated_at_ms = now;
-        changes.push(Record::PaymentProfile(Box::new(p)));
-        Ok(ResetLoginResponse { reset_login: true })
-    })
+    ctx.world
+        .reset_payment_profile_login(&ctx.client_id, &req.payment_profile_token)?;
+    Ok(ResetLoginResponse { reset_login: true })
 }

@@ -80,7 +80,7 @@ pub struct Trigger {
     pub target: Target,
     pub action: Action,
     /// For outages: the error live calls fail with.
-    pub code: Option<String>,
+    pub code: Option<ErrorCode>,
     pub created_at_ms: i64,
     pub due_ms: i64,
     pub state: TriggerState,
@@ -421,12 +421,7 @@ impl Run<'_> {
             .or_default();
         match trigger.action {
             Action::Outage => {
-                // The trigger's code was checked when it was made.
-                let code = trigger
-                    .code
-                    .as_deref()
-                    .and_then(ErrorCode::from_code)
-                    .unwrap_or(ErrorCode::INSTITUTION_DOWN);
+                let code = trigger.code.unwrap_or(ErrorCode::INSTITUTION_DOWN);
                 settings.outage = Some(code);
                 settings.health = Some(institutions::Health::Down);
                 self.tenant_changed = true;

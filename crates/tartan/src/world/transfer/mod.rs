@@ -3,5 +3,5 @@
 
 mod payment_profile;
 
-pub use payment_profile::PaymentProfile;
 pub(crate) use payment_profile::profile_of;
+pub use payment_profile::{PaymentProfile, ProfileStatus, find};
