@@ -155,7 +155,7 @@ pub fn cached_accounts(item: &Item, accounts: &[&AccountState]) -> Vec<wire::Acc
                         .1
                 }
             };
-            account_wire(item, a, &a.cached, as_of)
+            account_wire(item, a, &item.cached_balance(a), as_of)
         })
         .collect()
 }

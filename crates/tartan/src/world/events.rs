@@ -219,12 +219,10 @@ fn apply_to_item(
                 .get(item.new_accounts.len() % bank::NEW_ACCOUNTS.len().max(1))
                 .copied()
                 .unwrap_or(bank::USER_GOOD.len());
-            let seed = bank::account_seed(item.seed, "new");
             let n = (item.accounts.len() + item.new_accounts.len()) as u64;
             item.new_accounts.push(AccountState {
                 account_id: ids::object_id_from(ids::derive(item.seed, "new_account", n)),
                 template,
-                cached: bank::truth(bank::template(template), seed, 0),
                 cached_at_ms: now,
             });
             let payload = outbox::payload(

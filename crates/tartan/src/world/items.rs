@@ -16,13 +16,14 @@ pub const PUBLIC_TOKEN_LIFETIME_MS: i64 = 30 * MINUTE_MS;
 /// Items without a regularly updating product refresh about every 30 days.
 pub const AUTH_ONLY_REFRESH_MS: i64 = 30 * DAY_MS;
 
-/// An account as Plaid last saw it: the cached copy of the bank's truth.
+/// An account as Plaid last saw it. Plaid's cached copy is the bank's truth read as of
+/// `cached_at_ms`, so only that moment is stored (rows written before held the balance too;
+/// it is ignored, being the same function's value).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountState {
     pub account_id: String,
     /// Index into the user's account templates.
     pub template: usize,
-    pub cached: Balance,
     pub cached_at_ms: i64,
 }
 
@@ -173,12 +174,14 @@ impl Item {
             .collect())
     }
 
+    /// Plaid's cached copy of an account's balance: the bank's truth when it was last read.
+    pub fn cached_balance(&self, account: &AccountState) -> Balance {
+        self.live_balance(account, account.cached_at_ms)
+    }
+
     /// Contacts the bank: the cached copy becomes the live truth as of `now_ms`.
     pub fn refresh_cache(&mut self, now_ms: i64) {
-        for i in 0..self.accounts.len() {
-            let live = self.live_balance(&self.accounts[i], now_ms);
-            let account = &mut self.accounts[i];
-            account.cached = live;
+        for account in &mut self.accounts {
             account.cached_at_ms = now_ms;
         }
     }
@@ -679,14 +682,10 @@ pub fn new_item(
                 .map(|i| (account_id(seed, i), i))
                 .collect()
         });
-        let account = |(account_id, i): (String, usize)| {
-            let t = bank::template(i);
-            AccountState {
-                account_id,
-                template: i,
-                cached: bank::truth(t, bank::account_seed(item.seed, t.mask), 0),
-                cached_at_ms: now,
-            }
+        let account = |(account_id, i): (String, usize)| AccountState {
+            account_id,
+            template: i,
+            cached_at_ms: now,
         };
         // Accounts the user did not share stay at the bank (update mode can add them).
         let unshared: Vec<(String, usize)> = (0..bank::USER_GOOD.len())
