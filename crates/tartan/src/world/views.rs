@@ -12,6 +12,10 @@ use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+/// Items whose views a tenant keeps rendered: beyond this, an arbitrary one is dropped (and
+/// rendered again when next read), so memory stays bounded however many Items are read.
+const MAX_ITEMS: usize = 4096;
+
 #[derive(Debug, Default)]
 pub struct Views(Mutex<HashMap<String, HashMap<&'static str, Arc<RawValue>>>>);
 
@@ -27,8 +31,14 @@ impl Views {
             return Ok(hit.clone());
         }
         let rendered: Arc<RawValue> = serde_json::value::to_raw_value(&render())?.into();
-        self.0
-            .lock()
+        let mut views = self.0.lock();
+        if views.len() >= MAX_ITEMS
+            && !views.contains_key(item_id)
+            && let Some(evicted) = views.keys().next().cloned()
+        {
+            views.remove(&evicted);
+        }
+        views
             .entry(item_id.to_owned())
             .or_default()
             .insert(name, rendered.clone());
