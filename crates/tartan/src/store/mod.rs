@@ -43,6 +43,9 @@ pub trait Store: Send + Sync {
         before: Option<&str>,
         limit: usize,
     ) -> anyhow::Result<Vec<String>>;
+    /// The body of one of the tenant's history rows.
+    fn history_row(&self, client_id: &str, kind: &str, key: &str)
+    -> anyhow::Result<Option<String>>;
     /// Replaces every row of the tenant (live and history) with `rows`, in one transaction.
     fn replace_tenant(&self, client_id: &str, rows: &[Row]) -> anyhow::Result<()>;
     fn save_snapshot(&self, meta: &SnapshotMeta, body: &[u8]) -> anyhow::Result<()>;
@@ -73,6 +76,10 @@ impl Store for MemoryStore {
 
     fn history(&self, _: &str, _: &str, _: Option<&str>, _: usize) -> anyhow::Result<Vec<String>> {
         Ok(Vec::new())
+    }
+
+    fn history_row(&self, _: &str, _: &str, _: &str) -> anyhow::Result<Option<String>> {
+        Ok(None)
     }
 
     fn replace_tenant(&self, _: &str, _: &[Row]) -> anyhow::Result<()> {

@@ -110,6 +110,21 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    fn history_row(
+        &self,
+        client_id: &str,
+        kind: &str,
+        key: &str,
+    ) -> anyhow::Result<Option<String>> {
+        let conn = self.conn.lock();
+        let mut stmt = conn.prepare_cached(
+            "SELECT body FROM rows WHERE client_id = ?1 AND kind = ?2 AND key = ?3 AND live = 0",
+        )?;
+        Ok(stmt
+            .query_row(params![client_id, kind, key], |row| row.get(0))
+            .optional()?)
+    }
+
     fn replace_tenant(&self, client_id: &str, rows: &[Row]) -> anyhow::Result<()> {
         let mut conn = self.conn.lock();
         let tx = conn.transaction()?;

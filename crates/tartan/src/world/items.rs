@@ -357,12 +357,26 @@ impl World {
             TokenKind::Public,
             ErrorCode::INVALID_PUBLIC_TOKEN,
         )?;
+        let invalid = |why: &str| {
+            PlaidError::new(ErrorCode::INVALID_PUBLIC_TOKEN)
+                .with_message(format!("could not find matching public token{why}"))
+        };
+        let known = self.read(|s| {
+            s.of(client_id)
+                .map(|ts| ts.public_tokens.contains_key(public_token))
+        })?;
+        // An exchanged token is history: the store says whether it ever existed.
+        if !known {
+            return Err(
+                if self.in_history(client_id, "public_token", public_token) {
+                    invalid(": it has already been exchanged")
+                } else {
+                    invalid("")
+                },
+            );
+        }
         self.write(|state, changes| {
             let now = state.now_ms(client_id);
-            let invalid = |why: &str| {
-                PlaidError::new(ErrorCode::INVALID_PUBLIC_TOKEN)
-                    .with_message(format!("could not find matching public token{why}"))
-            };
             let ts = state.of(client_id)?;
             let record = ts
                 .public_tokens

@@ -121,6 +121,7 @@ impl Record {
             Self::Item(i) => i.removed_at_ms.is_none(),
             Self::AccessToken(t) => t.status != TokenStatus::Revoked,
             Self::Delivery(d) => d.state == DeliveryState::Pending,
+            Self::PublicToken(t) => !t.exchanged,
             _ => true,
         }
     }
@@ -274,7 +275,11 @@ impl TenantState {
                 }
             }
             Record::PublicToken(t) => {
-                self.public_tokens.insert(t.token.clone(), t);
+                if t.exchanged {
+                    self.public_tokens.remove(&t.token);
+                } else {
+                    self.public_tokens.insert(t.token.clone(), t);
+                }
             }
             Record::LinkToken(t) => {
                 owners.insert(t.token.clone(), t.client_id.clone());
@@ -665,6 +670,18 @@ impl World {
             }
             Ok(records)
         })
+    }
+
+    /// Whether the store holds `key` of `kind` as the tenant's history (an exchanged public
+    /// token, a removed Item). Memory does not; with `--ephemeral` nothing does.
+    pub fn in_history(&self, client_id: &str, kind: &str, key: &str) -> bool {
+        match self.store.history_row(client_id, kind, key) {
+            Ok(found) => found.is_some(),
+            Err(e) => {
+                tracing::error!(error = %e, "store failed");
+                false
+            }
+        }
     }
 
     /// The tenant's finished webhook deliveries in the store, newest first, below `before_seq`

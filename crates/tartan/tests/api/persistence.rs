@@ -248,3 +248,35 @@ async fn delivered_webhooks_are_read_from_the_store_after_a_restart() {
         last
     );
 }
+
+/// An exchanged public token is history: out of memory, but the store still tells a second
+/// exchange why it fails, after a restart too.
+#[tokio::test]
+async fn a_second_exchange_is_told_the_token_was_exchanged() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let (client_id, secret) = (app.client_id.clone(), app.secret.clone());
+    let public = app.public_token("ins_109508", &["auth"]).await;
+    app.exchange(&public).await;
+    let again = |app: TestApp, public: String| async move {
+        let body = app
+            .post(
+                "/item/public_token/exchange",
+                json!({"public_token": public}),
+            )
+            .await
+            .error(400, "INVALID_INPUT", "INVALID_PUBLIC_TOKEN");
+        assert!(
+            body["error_message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("already been exchanged"),
+            "{body}"
+        );
+        app
+    };
+    let app = again(app, public.clone()).await;
+    app.stop().await;
+    let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    again(server.as_tenant(&client_id, &secret), public).await;
+}
