@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
-use axum::extract::{FromRequestParts, RawPathParams};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Query, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::{AppState, RequestId, authenticate, error_response};
+use super::{AppState, RequestId, authenticate, decode, error_response, read_body};
 
 /// A refusal, answered in the envelope with the request's id.
 pub struct ApiError {
@@ -87,6 +89,63 @@ impl FromRequestParts<AppState> for PathId {
             Err(_) => Err(ApiError {
                 error: PlaidError::new(ErrorCode::INVALID_FIELD)
                     .with_message("a path parameter is not valid UTF-8 once percent-decoded"),
+                request_id: request_id(parts),
+            }),
+        }
+    }
+}
+
+/// A Plaid call: the JSON body decoded strictly into `T` by the one decoder, the caller
+/// authenticated by the client_id and secret in the body or the `PLAID-*` headers.
+pub struct PlaidCall<T> {
+    pub client_id: String,
+    pub req: T,
+    pub request_id: Arc<str>,
+}
+
+impl<T: DeserializeOwned + Send> FromRequest<AppState> for PlaidCall<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, app: &AppState) -> Result<Self, Self::Rejection> {
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| super::ids::request_id().into());
+        let path = req.uri().path().to_owned();
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, app).await;
+        let decoded = read_body(body).and_then(|body| {
+            let mut body = decode::json_object(&headers, &body)?;
+            let client_id = authenticate(&app.world, &headers, &mut body)?;
+            Ok((client_id, decode::request::<T>(&path, body)?))
+        });
+        match decoded {
+            Ok((client_id, req)) => Ok(Self {
+                client_id,
+                req,
+                request_id,
+            }),
+            Err(error) => Err(ApiError { error, request_id }),
+        }
+    }
+}
+
+/// Filters in the query string; a malformed one is INVALID_FIELD.
+pub struct TartanQuery<Q>(pub Q);
+
+impl<Q: DeserializeOwned> FromRequestParts<AppState> for TartanQuery<Q> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        app: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        match Query::<Q>::from_request_parts(parts, app).await {
+            Ok(Query(q)) => Ok(Self(q)),
+            Err(e) => Err(ApiError {
+                error: PlaidError::new(ErrorCode::INVALID_FIELD)
+                    .with_message(format!("the query string is invalid: {}", e.body_text())),
                 request_id: request_id(parts),
             }),
         }

@@ -76,35 +76,24 @@ where
     Resp: Serialize + Send + 'static,
 {
     post(
-        move |State(app): State<AppState>,
-              Extension(rid): Extension<RequestId>,
-              uri: Uri,
-              headers: HeaderMap,
-              body: Result<Bytes, BytesRejection>| async move {
-            let body = match read_body(body) {
-                Ok(body) => body,
-                Err(error) => return error_response(&error, &rid.0),
-            };
+        move |State(app): State<AppState>, call: extract::PlaidCall<Req>| async move {
+            let request_id = call.request_id.clone();
             let world = app.world.clone();
-            let rid_copy = rid.clone();
             let run = move || {
-                let result = decode::json_object(&headers, &body).and_then(|mut body| {
-                    let client_id = authenticate(&app.world, &headers, &mut body)?;
-                    let req = decode::request::<Req>(uri.path(), body)?;
-                    handler(&ctx(&app, client_id, &rid), req)
-                });
-                respond(result, &rid)
+                let rid = RequestId(call.request_id);
+                respond(handler(&ctx(&app, call.client_id, &rid), call.req), &rid)
             };
             if !writes {
                 return run();
             }
+            // The write turn is waited for as a future; the handler runs on the blocking pool.
             match world.blocking_write(move |_| run()).await {
                 Ok(response) => response,
                 Err(e) => {
                     tracing::error!(error = %e, "a write handler did not finish");
                     error_response(
                         &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
-                        &rid_copy.0,
+                        &request_id,
                     )
                 }
             }
@@ -198,18 +187,10 @@ where
 {
     get(
         move |State(app): State<AppState>,
-              Extension(rid): Extension<RequestId>,
-              headers: HeaderMap,
-              query: Result<Query<Q>, QueryRejection>| async move {
-            let result =
-                authenticate(&app.world, &headers, &mut Default::default()).and_then(|client_id| {
-                    let Query(q) = query.map_err(|e| {
-                        PlaidError::new(ErrorCode::INVALID_FIELD)
-                            .with_message(format!("the query string is invalid: {}", e.body_text()))
-                    })?;
-                    handler(&ctx(&app, client_id, &rid), q)
-                });
-            respond(result, &rid)
+              auth: extract::Authed,
+              extract::TartanQuery(q): extract::TartanQuery<Q>| async move {
+            let rid = RequestId(auth.request_id);
+            respond(handler(&ctx(&app, auth.client_id, &rid), q), &rid)
         },
     )
 }
@@ -229,34 +210,19 @@ where
     Fut: std::future::Future<Output = Result<Resp, PlaidError>> + Send + 'static,
 {
     post(
-        move |State(app): State<AppState>,
-              Extension(rid): Extension<RequestId>,
-              uri: Uri,
-              headers: HeaderMap,
-              body: Result<Bytes, BytesRejection>| async move {
-            let decoded = read_body(body).and_then(|body| {
-                let mut body = decode::json_object(&headers, &body)?;
-                let client_id = authenticate(&app.world, &headers, &mut body)?;
-                Ok((client_id, decode::request::<Req>(uri.path(), body)?))
-            });
-            let result = match decoded {
-                Ok((client_id, req)) => {
-                    let ctx = OwnedCtx {
-                        world: app.world.clone(),
-                        client_id,
-                    };
-                    handler(ctx, req).await
-                }
-                Err(e) => Err(e),
+        move |State(app): State<AppState>, call: extract::PlaidCall<Req>| async move {
+            let ctx = OwnedCtx {
+                world: app.world.clone(),
+                client_id: call.client_id,
             };
-            respond(result, &rid)
+            respond(handler(ctx, call.req).await, &RequestId(call.request_id))
         },
     )
 }
 
 /// The body, or INVALID_BODY when it could not be read (over the size limit, shorter than its
 /// Content-Length, a broken connection).
-fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PlaidError> {
+pub(crate) fn read_body(body: Result<Bytes, BytesRejection>) -> Result<Bytes, PlaidError> {
     body.map_err(|e| {
         PlaidError::new(ErrorCode::INVALID_BODY)
             .with_message(format!("body could not be read: {}", e.body_text()))
