@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use tartan_types::PlaidError;
 
+use super::link_wire;
 use crate::surface::{AppState, LinkCall, link_get, link_post};
 use crate::world::World;
 use crate::world::link::Step;
@@ -93,19 +94,23 @@ struct BankDecision {
 struct NoQuery {}
 
 fn start(world: &World, call: LinkCall<'_>, req: TokenOnly) -> Result<Value, PlaidError> {
-    world.link_start(&req.link_token, call.request_id)
+    let v = world.link_start(&req.link_token, call.request_id)?;
+    Ok(link_wire::session(&v))
 }
 
 fn resume(world: &World, call: LinkCall<'_>, req: Resume) -> Result<Value, PlaidError> {
-    world.link_resume(&req.link_token, &req.received_redirect_uri, call.request_id)
+    let r = world.link_resume(&req.link_token, &req.received_redirect_uri, call.request_id)?;
+    Ok(link_wire::resumed(&r))
 }
 
 fn get(world: &World, call: LinkCall<'_>, req: TokenOnly) -> Result<Value, PlaidError> {
-    world.link_step(call.id, &req.link_token, None, call.request_id)
+    let v = world.link_step(call.id, &req.link_token, None, call.request_id)?;
+    Ok(link_wire::session(&v))
 }
 
 fn step(world: &World, call: &LinkCall<'_>, token: &str, step: Step) -> Result<Value, PlaidError> {
-    world.link_step(call.id, token, Some(step), call.request_id)
+    let v = world.link_step(call.id, token, Some(step), call.request_id)?;
+    Ok(link_wire::session(&v))
 }
 
 fn consent(world: &World, call: LinkCall<'_>, req: TokenOnly) -> Result<Value, PlaidError> {
@@ -113,7 +118,8 @@ fn consent(world: &World, call: LinkCall<'_>, req: TokenOnly) -> Result<Value, P
 }
 
 fn search(world: &World, call: LinkCall<'_>, req: Search) -> Result<Value, PlaidError> {
-    world.link_search(call.id, &req.link_token, &req.query, call.request_id)
+    let r = world.link_search(call.id, &req.link_token, &req.query, call.request_id)?;
+    Ok(link_wire::search(&r))
 }
 
 fn institution(world: &World, call: LinkCall<'_>, req: Institution) -> Result<Value, PlaidError> {
@@ -155,9 +161,11 @@ fn exit(world: &World, call: LinkCall<'_>, req: TokenOnly) -> Result<Value, Plai
 }
 
 fn bank_page(world: &World, call: LinkCall<'_>, _: NoQuery) -> Result<Value, PlaidError> {
-    world.link_oauth_get(call.id)
+    let page = world.link_oauth_get(call.id)?;
+    Ok(link_wire::oauth_page(&page))
 }
 
 fn bank_decide(world: &World, call: LinkCall<'_>, req: BankDecision) -> Result<Value, PlaidError> {
-    world.link_oauth_decide(call.id, req.grant, call.request_id)
+    let d = world.link_oauth_decide(call.id, req.grant, call.request_id)?;
+    Ok(link_wire::decision(&d))
 }

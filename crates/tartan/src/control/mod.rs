@@ -6,7 +6,8 @@
 //! One file per area, each with its router(): `health.rs`, `clock.rs`, `triggers.rs`,
 //! `settings.rs` (tenant and institution settings), `customizations.rs` (Link
 //! customizations), `webhooks.rs` (delivery log, flush, signing key), `link.rs` (Link
-//! sessions) and `tenants.rs` (reset, snapshots, fork).
+//! sessions, rendered by `link_wire.rs` from the world's typed sessions) and `tenants.rs`
+//! (reset, snapshots, fork).
 
 use axum::Router;
 use serde::Deserialize;
@@ -17,6 +18,7 @@ mod clock;
 mod customizations;
 mod health;
 mod link;
+mod link_wire;
 mod settings;
 mod tenants;
 mod triggers;

@@ -2,15 +2,16 @@
 
 use axum::Router;
 use tartan_types::wire::{
-    CountryCode, Institution, InstitutionsGetByIdRequest, InstitutionsGetByIdResponse,
-    InstitutionsGetRequest, InstitutionsGetResponse, InstitutionsSearchRequest,
-    InstitutionsSearchResponse, Product,
+    AuthMetadata, AuthSupportedMethods, CountryCode, Institution, InstitutionStatus,
+    InstitutionsGetByIdRequest, InstitutionsGetByIdResponse, InstitutionsGetRequest,
+    InstitutionsGetResponse, InstitutionsSearchRequest, InstitutionsSearchResponse, Product,
+    ProductStatus, ProductStatusBreakdown,
 };
 use tartan_types::{ErrorCode, PlaidError};
 
 use crate::surface::{AppState, Ctx, plaid};
 use crate::world::clock;
-use crate::world::institutions::{INSTITUTIONS, InstitutionDef, InstitutionView};
+use crate::world::institutions::{Health, INSTITUTIONS, InstitutionDef};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,6 +39,94 @@ fn has_products(inst: &InstitutionDef, products: Option<&[Product]>) -> bool {
     products.is_none_or(|ps| ps.iter().all(|p| inst.supports(*p)))
 }
 
+/// Which optional blocks a caller asked for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InstitutionView {
+    pub optional_metadata: bool,
+    pub status: bool,
+    pub auth_metadata: bool,
+}
+
+/// The institution as `/institutions/*` shows it, with the optional blocks asked for, in the
+/// health the tenant sees it in.
+pub fn institution_wire(
+    def: &InstitutionDef,
+    view: InstitutionView,
+    health: Health,
+    now_wire: &str,
+) -> Institution {
+    let status = view.status.then(|| institution_status(health, now_wire));
+    Institution {
+        institution_id: def.id.to_owned(),
+        name: def.name.to_owned(),
+        products: def.products.to_vec(),
+        country_codes: def.country_codes.to_vec(),
+        url: view.optional_metadata.then(|| def.url.to_owned()),
+        primary_color: view.optional_metadata.then(|| def.primary_color.to_owned()),
+        logo: view.optional_metadata.then(|| def.logo.to_owned()),
+        routing_numbers: def.routing_numbers.iter().map(|s| s.to_string()).collect(),
+        dtc_numbers: Vec::new(),
+        oauth: def.oauth,
+        connection_availability: if def.supported {
+            "SUPPORTED"
+        } else {
+            "NOT_SUPPORTED"
+        }
+        .to_owned(),
+        status,
+        auth_metadata: view.auth_metadata.then(|| AuthMetadata {
+            supported_methods: Some(AuthSupportedMethods {
+                instant_auth: def.supports(Product::Auth),
+                instant_match: def.id == "ins_109512",
+                automated_micro_deposits: def.id == "ins_109512",
+                instant_micro_deposits: def.id == "ins_135858",
+            }),
+        }),
+    }
+}
+
+/// Success / Plaid-error / institution-error rates shown for this health.
+fn breakdown(h: Health) -> (f64, f64, f64) {
+    match h {
+        Health::Healthy => (0.993, 0.004, 0.003),
+        Health::Degraded => (0.612, 0.021, 0.367),
+        Health::Down => (0.041, 0.012, 0.947),
+    }
+}
+
+/// Every product's status block, in one health.
+fn institution_status(h: Health, now_wire: &str) -> InstitutionStatus {
+    let (success, error_plaid, error_institution) = breakdown(h);
+    let product = |health: Health| ProductStatus {
+        status: health.as_str().to_owned(),
+        last_status_change: now_wire.to_owned(),
+        breakdown: ProductStatusBreakdown {
+            success,
+            error_plaid,
+            error_institution,
+            refresh_interval: Some(
+                match health {
+                    Health::Healthy => "NORMAL",
+                    Health::Degraded => "DELAYED",
+                    Health::Down => "STOPPED",
+                }
+                .to_owned(),
+            ),
+        },
+    };
+    InstitutionStatus {
+        item_logins: product(h),
+        transactions_updates: product(h),
+        auth: product(h),
+        identity: product(h),
+        investments_updates: product(h),
+        liabilities_updates: product(h),
+        liabilities: product(h),
+        investments: product(h),
+        health_incidents: Some(Vec::new()),
+    }
+}
+
 /// The institutions as this tenant sees them (incidents change their health).
 fn render(
     ctx: &Ctx<'_>,
@@ -51,7 +140,7 @@ fn render(
             .iter()
             .map(|i| {
                 let health = tenant.map_or(i.health, |t| t.tenant.bank(i).health);
-                i.to_wire(view, health, &now)
+                institution_wire(i, view, health, &now)
             })
             .collect()
     })

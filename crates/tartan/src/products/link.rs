@@ -1,6 +1,9 @@
-//! `/link/token/create` and `/link/token/get`.
+//! `/link/token/create` and `/link/token/get`, and Link's callbacks as Plaid shows them
+//! (onSuccess, onExit and the Link error object), rendered from the world's sessions for
+//! `/link/token/get` here and for the control plane in `control/link_wire.rs`.
 
 use axum::Router;
+use serde_json::{Value, json};
 use tartan_types::wire::{
     AccountFilters, LinkTokenCreateRequest, LinkTokenCreateResponse, LinkTokenGetRequest,
     LinkTokenGetResponse, LinkTokenMetadata, Product, SubtypeFilter,
@@ -10,7 +13,9 @@ use tartan_types::{ErrorCode, PlaidError};
 use crate::surface::{AppState, Ctx, plaid, plaid_write};
 use crate::world::clock::{self, HOUR_MS, MINUTE_MS};
 use crate::world::ids::{self, TokenKind};
+use crate::world::institutions;
 use crate::world::items::LinkToken;
+use crate::world::link::{self, LinkSession, LinkedAccount, SessionResult};
 use crate::world::urls::validate_url;
 
 pub fn router() -> Router<AppState> {
@@ -351,7 +356,10 @@ pub fn token_get(
             link_token: token.token.clone(),
             created_at: Some(clock::wire(token.created_at_ms)),
             expiration: Some(clock::wire(token.expires_at_ms)),
-            link_sessions: crate::world::link::sessions_of(s, &token.token),
+            link_sessions: link::sessions_of(s, &token.token)
+                .into_iter()
+                .map(token_get_session)
+                .collect(),
             metadata: LinkTokenMetadata {
                 initial_products: r.products.clone().unwrap_or_default(),
                 webhook: r.webhook.clone(),
@@ -364,5 +372,130 @@ pub fn token_get(
             },
             user_id: r.user_id.clone(),
         })
+    })
+}
+
+/// Plaid's four-field Link error object (onExit, the pane).
+pub fn link_error(e: &PlaidError) -> Value {
+    json!({
+        "error_type": e.code.error_type().as_str(),
+        "error_code": e.code.as_str(),
+        "error_message": e.message,
+        "display_message": e.display_message,
+    })
+}
+
+/// The accounts of onSuccess's metadata and of `item_add_results`.
+fn linked_accounts(accounts: &[LinkedAccount]) -> Vec<Value> {
+    accounts
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.id, "name": a.name, "mask": a.mask,
+                "type": a.account_type, "subtype": a.subtype,
+                "verification_status": null, "class_type": null,
+            })
+        })
+        .collect()
+}
+
+/// `{"name", "institution_id"}` of a linked institution.
+fn institution_ref(institution_id: &str) -> Value {
+    json!({
+        "name": institutions::find(institution_id).map(|d| d.name),
+        "institution_id": institution_id,
+    })
+}
+
+/// onSuccess's argument (`public_token` and `metadata`), once the session has succeeded.
+pub fn on_success(s: &LinkSession) -> Option<Value> {
+    let Some(SessionResult::Success {
+        public_token,
+        institution_id,
+        accounts,
+    }) = &s.result
+    else {
+        return None;
+    };
+    let accounts = linked_accounts(accounts);
+    Some(json!({
+        "public_token": public_token,
+        "metadata": {
+            "institution": institution_ref(institution_id),
+            "accounts": accounts,
+            "account": accounts.first(),
+            "link_session_id": s.id,
+            "transfer_status": null,
+        },
+    }))
+}
+
+/// onExit's argument (`error` and `metadata`), once the session has exited.
+pub fn on_exit(s: &LinkSession) -> Option<Value> {
+    let Some(SessionResult::Exit {
+        status,
+        error,
+        request_id,
+    }) = &s.result
+    else {
+        return None;
+    };
+    let institution = s
+        .institution()
+        .map_or(Value::Null, |i| institution_ref(i.id));
+    Some(json!({
+        "error": error.as_ref().map(|e| link_error(&e.to_error())),
+        "metadata": {
+            "institution": institution,
+            "status": status.as_str(),
+            "link_session_id": s.id,
+            "request_id": request_id,
+        },
+    }))
+}
+
+/// The Item a session created or updated, with its accounts (`item_add_results`).
+fn item_add(s: &LinkSession) -> Option<Value> {
+    let Some(SessionResult::Success {
+        public_token,
+        institution_id,
+        accounts,
+    }) = &s.result
+    else {
+        return None;
+    };
+    Some(json!({
+        "public_token": public_token,
+        "accounts": linked_accounts(accounts),
+        "institution": institution_ref(institution_id),
+    }))
+}
+
+/// A session as `/link/token/get` reports it.
+fn token_get_session(s: &LinkSession) -> Value {
+    let on_exit = on_exit(s);
+    let events: Vec<Value> = s
+        .events
+        .iter()
+        .map(|e| {
+            json!({"event_name": e.name, "timestamp": clock::wire(e.at_ms), "event_id": e.event_id, "event_metadata": e.meta})
+        })
+        .collect();
+    json!({
+        "link_session_id": s.id,
+        "started_at": clock::wire(s.started_at_ms),
+        "finished_at": s.finished_at_ms.map(clock::wire),
+        "on_success": on_success(s),
+        "on_exit": on_exit,
+        "exit": on_exit,
+        "events": events,
+        "results": {
+            "item_add_results": item_add(s).into_iter().collect::<Vec<_>>(),
+            "cra_item_add_results": [],
+            "cra_update_results": [],
+            "bank_income_results": [],
+            "payroll_income_results": [],
+            "document_income_results": null,
+        },
     })
 }

@@ -3,10 +3,7 @@
 //! Product lists, routing numbers and colours are Tartan's choices where Plaid does not publish
 //! them; the ids, names, OAuth flags and health states are Plaid's.
 
-use tartan_types::wire::{
-    AuthMetadata, AuthSupportedMethods, CountryCode, Institution, InstitutionStatus, Product,
-    ProductStatus, ProductStatusBreakdown,
-};
+use tartan_types::wire::{CountryCode, Product};
 
 use serde::{Deserialize, Serialize};
 
@@ -38,15 +35,6 @@ impl Health {
             Self::Healthy => "HEALTHY",
             Self::Degraded => "DEGRADED",
             Self::Down => "DOWN",
-        }
-    }
-
-    /// Success / Plaid-error / institution-error rates shown for this health.
-    fn breakdown(self) -> (f64, f64, f64) {
-        match self {
-            Self::Healthy => (0.993, 0.004, 0.003),
-            Self::Degraded => (0.612, 0.021, 0.367),
-            Self::Down => (0.041, 0.012, 0.947),
         }
     }
 }
@@ -97,81 +85,6 @@ impl InstitutionDef {
     pub fn supports(&self, product: Product) -> bool {
         self.products.contains(&product)
     }
-
-    /// The institution as `/institutions/*` shows it, with the optional blocks asked for, in
-    /// the health the tenant sees it in.
-    pub fn to_wire(&self, view: InstitutionView, health: Health, now_wire: &str) -> Institution {
-        let status = view.status.then(|| self.status(health, now_wire));
-        Institution {
-            institution_id: self.id.to_owned(),
-            name: self.name.to_owned(),
-            products: self.products.to_vec(),
-            country_codes: self.country_codes.to_vec(),
-            url: view.optional_metadata.then(|| self.url.to_owned()),
-            primary_color: view
-                .optional_metadata
-                .then(|| self.primary_color.to_owned()),
-            logo: view.optional_metadata.then(|| self.logo.to_owned()),
-            routing_numbers: self.routing_numbers.iter().map(|s| s.to_string()).collect(),
-            dtc_numbers: Vec::new(),
-            oauth: self.oauth,
-            connection_availability: if self.supported {
-                "SUPPORTED"
-            } else {
-                "NOT_SUPPORTED"
-            }
-            .to_owned(),
-            status,
-            auth_metadata: view.auth_metadata.then(|| AuthMetadata {
-                supported_methods: Some(AuthSupportedMethods {
-                    instant_auth: self.supports(Product::Auth),
-                    instant_match: self.id == "ins_109512",
-                    automated_micro_deposits: self.id == "ins_109512",
-                    instant_micro_deposits: self.id == "ins_135858",
-                }),
-            }),
-        }
-    }
-
-    fn status(&self, h: Health, now_wire: &str) -> InstitutionStatus {
-        let (success, error_plaid, error_institution) = h.breakdown();
-        let product = |health: Health| ProductStatus {
-            status: health.as_str().to_owned(),
-            last_status_change: now_wire.to_owned(),
-            breakdown: ProductStatusBreakdown {
-                success,
-                error_plaid,
-                error_institution,
-                refresh_interval: Some(
-                    match health {
-                        Health::Healthy => "NORMAL",
-                        Health::Degraded => "DELAYED",
-                        Health::Down => "STOPPED",
-                    }
-                    .to_owned(),
-                ),
-            },
-        };
-        InstitutionStatus {
-            item_logins: product(h),
-            transactions_updates: product(h),
-            auth: product(h),
-            identity: product(h),
-            investments_updates: product(h),
-            liabilities_updates: product(h),
-            liabilities: product(h),
-            investments: product(h),
-            health_incidents: Some(Vec::new()),
-        }
-    }
-}
-
-/// Which optional blocks a caller asked for.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct InstitutionView {
-    pub optional_metadata: bool,
-    pub status: bool,
-    pub auth_metadata: bool,
 }
 
 use CountryCode as C;

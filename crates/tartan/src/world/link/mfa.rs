@@ -2,7 +2,6 @@
 //! and the answers that pass (plaid-behavior.md 2.4).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -23,6 +22,22 @@ pub struct Mfa {
     pub round: u32,
     /// `mfa_selections` (one Yes/No question) rather than `mfa_selections_<n>_<m>_<o>`.
     pub yes_no: bool,
+}
+
+/// A question of the MFA pane, with its choices for selections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MfaQuestion {
+    pub text: String,
+    pub options: Option<Vec<String>>,
+}
+
+impl MfaQuestion {
+    fn new(text: impl Into<String>, options: Option<Vec<String>>) -> Self {
+        Self {
+            text: text.into(),
+            options,
+        }
+    }
 }
 
 impl Mfa {
@@ -59,24 +74,39 @@ impl Mfa {
         None
     }
 
-    fn questions(&self) -> Vec<Value> {
+    /// The questions of the current round.
+    pub fn questions(&self) -> Vec<MfaQuestion> {
         let r = self.round;
         match self.kind {
-            MfaKind::Device => {
-                vec![json!({"text": "Enter the code sent to your device (Sandbox: 1234)", "options": null})]
-            }
+            MfaKind::Device => vec![MfaQuestion::new(
+                "Enter the code sent to your device (Sandbox: 1234)",
+                None,
+            )],
             MfaKind::Questions => (0..self.per_round)
-                .map(|j| json!({"text": format!("Security question {} of round {} (Sandbox: answer_{r}_{j})", j + 1, r + 1), "options": null}))
+                .map(|j| {
+                    let text = format!(
+                        "Security question {} of round {} (Sandbox: answer_{r}_{j})",
+                        j + 1,
+                        r + 1
+                    );
+                    MfaQuestion::new(text, None)
+                })
                 .collect(),
-            MfaKind::Selections if self.yes_no => {
-                vec![json!({"text": "Is this your first time logging in from this device?", "options": ["Yes", "No"]})]
-            }
+            MfaKind::Selections if self.yes_no => vec![MfaQuestion::new(
+                "Is this your first time logging in from this device?",
+                Some(vec!["Yes".to_owned(), "No".to_owned()]),
+            )],
             MfaKind::Selections => (0..self.per_round)
                 .map(|j| {
                     let options: Vec<String> = (0..self.options)
                         .map(|k| format!("answer_{}_{}_{k}", r + 1, j + 1))
                         .collect();
-                    json!({"text": format!("Choose the right answer to question {} of round {}", j + 1, r + 1), "options": options})
+                    let text = format!(
+                        "Choose the right answer to question {} of round {}",
+                        j + 1,
+                        r + 1
+                    );
+                    MfaQuestion::new(text, Some(options))
                 })
                 .collect(),
         }
@@ -94,15 +124,6 @@ impl Mfa {
                 .map(|j| format!("answer_{}_{}_0", r + 1, j + 1))
                 .collect(),
         }
-    }
-
-    pub(super) fn wire(&self) -> Value {
-        json!({
-            "type": self.kind,
-            "round": self.round + 1,
-            "rounds": self.rounds,
-            "questions": self.questions(),
-        })
     }
 }
 

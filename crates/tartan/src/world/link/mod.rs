@@ -6,27 +6,28 @@
 //! Each step is one write: the session, the Item it creates or repairs, and any webhook are
 //! committed together.
 //!
-//! The rooms: this file holds the session, its panes and wire JSON, and the World entry
-//! points that open and step it; `steps.rs` runs each step; `mfa.rs` the Sandbox MFA
-//! rules; `oauth.rs` the simulated bank page and the resume after its redirect; `events.rs`
-//! the Link events a session records.
+//! The rooms: this file holds the session and its panes, and the World entry points that
+//! open and step it, each returning the session as typed values (the control plane renders
+//! them, `control/link_wire.rs`); `steps.rs` runs each step; `result.rs` how a session ended;
+//! `mfa.rs` the Sandbox MFA rules; `oauth.rs` the simulated bank page and the resume after
+//! its redirect; `events.rs` the Link events a session records.
 
 mod events;
 mod mfa;
 mod oauth;
+mod result;
 mod steps;
 
 pub use events::SessionEvent;
-pub use mfa::{Mfa, MfaKind};
-pub use oauth::OauthState;
+pub use mfa::{Mfa, MfaKind, MfaQuestion};
+pub use oauth::{Decision, OauthPage, OauthState, Resumed};
+pub use result::{ExitStatus, LinkedAccount, SessionResult};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use tartan_types::wire::Product;
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::bank;
-use super::clock::{self, MINUTE_MS};
+use super::clock::MINUTE_MS;
 use super::ids::{self, TokenKind};
 use super::institutions::{self, Health, InstitutionDef};
 use super::items::LinkToken;
@@ -55,7 +56,7 @@ pub enum View {
 }
 
 impl View {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Self::Consent => "CONSENT",
             Self::SelectInstitution => "SELECT_INSTITUTION",
@@ -119,11 +120,31 @@ pub struct LinkSession {
     pub failed_logins: u32,
     pub error: Option<SessionError>,
     pub events: Vec<SessionEvent>,
-    /// `{"on_success": …}` or `{"on_exit": …}` once the session has ended.
-    pub result: Option<Value>,
-    /// The Item the session created or updated, with its accounts, for `/link/token/get`.
-    pub item_add: Option<Value>,
+    /// How the session ended (onSuccess or onExit), once it has.
+    #[serde(default, deserialize_with = "result::stored")]
+    pub result: Option<SessionResult>,
     pub last_request_id: String,
+}
+
+/// An institution with its health as the tenant sees it.
+pub type InstitutionHealth = (&'static InstitutionDef, Health);
+
+/// A session as a step left it, with what showing it needs.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub session: LinkSession,
+    pub token: LinkToken,
+    pub institution: Option<InstitutionHealth>,
+    /// Products the consent pane names.
+    pub products: Vec<Product>,
+    pub account_select: AccountSelect,
+}
+
+/// The institutions a session's search found, and the session after it.
+#[derive(Debug, Clone)]
+pub struct SearchResult {
+    pub institutions: Vec<InstitutionHealth>,
+    pub session: SessionView,
 }
 
 /// One of the tenant's live Items.
@@ -144,17 +165,8 @@ pub enum Step {
     Exit,
 }
 
-/// Plaid's four-field Link error object (onExit, the pane).
-pub fn link_error(e: &PlaidError) -> Value {
-    json!({
-        "error_type": e.code.error_type().as_str(),
-        "error_code": e.code.as_str(),
-        "error_message": e.message,
-        "display_message": e.display_message,
-    })
-}
-
-fn institution_status(state: &State, client_id: &str, def: &'static InstitutionDef) -> Health {
+/// The institution's health as the tenant sees it (an outage makes it DOWN).
+pub fn institution_health(state: &State, client_id: &str, def: &'static InstitutionDef) -> Health {
     match state.tenants.get(client_id) {
         Some(t) => {
             let bank = t.tenant.bank(def);
@@ -168,17 +180,8 @@ fn institution_status(state: &State, client_id: &str, def: &'static InstitutionD
     }
 }
 
-/// The institution as Link's panes show it.
-pub fn institution_view(state: &State, client_id: &str, def: &'static InstitutionDef) -> Value {
-    json!({
-        "institution_id": def.id,
-        "name": def.name,
-        "logo": (!def.logo.is_empty()).then_some(def.logo),
-        "primary_color": (!def.primary_color.is_empty()).then_some(def.primary_color),
-        "url": (!def.url.is_empty()).then_some(def.url),
-        "oauth": def.oauth,
-        "status": institution_status(state, client_id, def).as_str(),
-    })
+fn with_health(state: &State, client_id: &str, def: &'static InstitutionDef) -> InstitutionHealth {
+    (def, institution_health(state, client_id, def))
 }
 
 impl LinkSession {
@@ -186,105 +189,34 @@ impl LinkSession {
         self.update_item_id.is_some()
     }
 
-    fn institution(&self) -> Option<&'static InstitutionDef> {
+    pub fn institution(&self) -> Option<&'static InstitutionDef> {
         self.institution_id.as_deref().and_then(institutions::find)
-    }
-
-    fn institution_ref(&self) -> Value {
-        match self.institution() {
-            Some(i) => json!({"name": i.name, "institution_id": i.id}),
-            None => Value::Null,
-        }
     }
 
     pub fn status(&self) -> &'static str {
         match &self.result {
-            Some(r) if r.get("on_success").is_some() => "succeeded",
-            Some(_) => "exited",
+            Some(SessionResult::Success { .. }) => "succeeded",
+            Some(SessionResult::Exit { .. }) => "exited",
             None => "open",
         }
     }
 
-    /// The session as the UI and the control plane see it.
-    pub fn wire(&self, state: &State, token: Option<&LinkToken>) -> Value {
-        let accounts = (self.view == View::SelectAccount).then(|| {
-            self.offered
-                .iter()
-                .map(|o| {
-                    let t = bank::template(o.template);
-                    json!({
-                        "id": o.id, "name": t.name, "mask": t.mask,
-                        "type": t.account_type.as_str(), "subtype": t.subtype,
-                        "selected": o.selected, "new": o.new,
-                    })
-                })
-                .collect::<Vec<_>>()
-        });
-        let oauth = self.oauth_state_id.as_ref().map(|id| {
-            json!({
-                "oauth_state_id": id,
-                "authorize_url": format!("/tartan/link/oauth?oauth_state_id={id}"),
-                "redirect_uri": token.and_then(|t| t.request.redirect_uri.clone()),
-                "state": self.oauth,
-            })
-        });
-        let products = token.map(consent_products).unwrap_or_default();
-        let account_select = token.map(|t| account_select(state, t)).unwrap_or_default();
-        json!({
-            "link_session_id": self.id,
-            "status": self.status(),
-            "view": self.view,
-            "is_update_mode": self.is_update_mode(),
-            "client_name": token.map(|t| t.request.client_name.clone()),
-            "products": products,
-            "institution": self.institution().map(|d| institution_view(state, &self.client_id, d)),
-            "mfa": (self.view == View::Mfa).then(|| self.mfa.as_ref().map(Mfa::wire)).flatten(),
-            "oauth": oauth,
-            "accounts": accounts,
-            "account_select": account_select,
-            "error": self.error.as_ref().map(|e| link_error(&e.to_error())),
-            "events": self.events.iter().map(|e| json!({"event_name": e.name, "metadata": e.meta})).collect::<Vec<_>>(),
-            "result": self.result,
-        })
-    }
-
-    /// The session as `/link/token/get` reports it.
-    pub fn token_get_wire(&self) -> Value {
-        let on_success = self
-            .result
-            .as_ref()
-            .and_then(|r| r.get("on_success"))
-            .cloned();
-        let on_exit = self.result.as_ref().and_then(|r| r.get("on_exit")).cloned();
-        let events: Vec<Value> = self
-            .events
-            .iter()
-            .map(|e| {
-                json!({"event_name": e.name, "timestamp": clock::wire(e.at_ms), "event_id": e.event_id, "event_metadata": e.meta})
-            })
-            .collect();
-        json!({
-            "link_session_id": self.id,
-            "started_at": clock::wire(self.started_at_ms),
-            "finished_at": self.finished_at_ms.map(clock::wire),
-            "on_success": on_success,
-            "on_exit": on_exit,
-            "exit": on_exit,
-            "events": events,
-            "results": {
-                "item_add_results": self.item_add.iter().cloned().collect::<Vec<_>>(),
-                "cra_item_add_results": [],
-                "cra_update_results": [],
-                "bank_income_results": [],
-                "payroll_income_results": [],
-                "document_income_results": null,
-            },
-        })
+    /// The session with what showing it needs.
+    fn into_view(self, state: &State, token: &LinkToken) -> SessionView {
+        SessionView {
+            institution: self
+                .institution()
+                .map(|d| with_health(state, &self.client_id, d)),
+            products: consent_products(token),
+            account_select: account_select(state, token),
+            token: token.clone(),
+            session: self,
+        }
     }
 }
 
 /// Products the consent pane names: the token's, and in update mode the additional ones.
-fn consent_products(token: &LinkToken) -> Vec<Product> {
+pub fn consent_products(token: &LinkToken) -> Vec<Product> {
     let mut out: Vec<Product> = Vec::new();
     for list in [
         &token.request.products,
@@ -312,7 +244,7 @@ fn customization_name(token: &LinkToken) -> &str {
 
 /// How the Account Select pane behaves for this link token: its customization's setting, as
 /// defined through `/tartan/link/customizations`; "all" when the name is not defined there.
-fn account_select(state: &State, token: &LinkToken) -> AccountSelect {
+pub fn account_select(state: &State, token: &LinkToken) -> AccountSelect {
     state
         .tenants
         .get(&token.client_id)
@@ -365,7 +297,11 @@ fn usable_token<'a>(
 
 impl World {
     /// Opens Link with a link token: a new session on the consent pane (OPEN).
-    pub fn link_start(&self, link_token: &str, request_id: &str) -> Result<Value, PlaidError> {
+    pub fn link_start(
+        &self,
+        link_token: &str,
+        request_id: &str,
+    ) -> Result<SessionView, PlaidError> {
         self.write(|state, changes| {
             let token = usable_token(state, None, link_token, |c| state.now_ms(c))?;
             let client_id = token.client_id.clone();
@@ -390,7 +326,6 @@ impl World {
                 error: None,
                 events: Vec::new(),
                 result: None,
-                item_add: None,
                 last_request_id: request_id.to_owned(),
             };
             let profile = profile_of(state, token);
@@ -409,9 +344,8 @@ impl World {
                 session.institution_id = institutions::find(id).map(|d| d.id.to_owned());
             }
             session.push_event("OPEN", now, &[("view_name", "CONSENT".into())]);
-            let wire = session.wire(state, Some(token));
-            changes.push(Record::LinkSession(Box::new(session)));
-            Ok(wire)
+            changes.push(Record::LinkSession(Box::new(session.clone())));
+            Ok(session.into_view(state, token))
         })
     }
 
@@ -422,7 +356,7 @@ impl World {
         link_token: &str,
         step: Option<Step>,
         request_id: &str,
-    ) -> Result<Value, PlaidError> {
+    ) -> Result<SessionView, PlaidError> {
         self.write(|state, changes| {
             let mut s = state
                 .owner_of(session_id)
@@ -444,7 +378,7 @@ impl World {
             };
             let now = state.now_ms(&s.client_id);
             let Some(step) = step else {
-                return Ok(s.wire(state, Some(token)));
+                return Ok(s.into_view(state, token));
             };
             s.last_request_id = request_id.to_owned();
             if s.result.is_some() {
@@ -470,14 +404,12 @@ impl World {
                 s.fail(&e, now, true);
             }
             if s.view == View::Error && !matches!(step, Step::Exit) {
-                let wire = s.wire(state, Some(token));
-                changes.push(Record::LinkSession(Box::new(s)));
-                return Ok(wire);
+                changes.push(Record::LinkSession(Box::new(s.clone())));
+                return Ok(s.into_view(state, token));
             }
             run_step(state, changes, &mut s, token, step, now)?;
-            let wire = s.wire(state, Some(token));
-            changes.push(Record::LinkSession(Box::new(s)));
-            Ok(wire)
+            changes.push(Record::LinkSession(Box::new(s.clone())));
+            Ok(s.into_view(state, token))
         })
     }
 
@@ -488,7 +420,7 @@ impl World {
         link_token: &str,
         query: &str,
         request_id: &str,
-    ) -> Result<Value, PlaidError> {
+    ) -> Result<SearchResult, PlaidError> {
         let session = self.link_step(
             session_id,
             link_token,
@@ -507,10 +439,13 @@ impl World {
                 .iter()
                 .filter(|d| offers(token, d))
                 .filter(|d| q.is_empty() || d.name.to_lowercase().contains(&q) || d.id == q)
-                .map(|d| institution_view(state, &token.client_id, d))
+                .map(|d| with_health(state, &token.client_id, d))
                 .collect()
         });
-        Ok(json!({"institutions": found, "session": session}))
+        Ok(SearchResult {
+            institutions: found,
+            session,
+        })
     }
 }
 
@@ -526,7 +461,7 @@ fn offers(token: &LinkToken, d: &InstitutionDef) -> bool {
 }
 
 /// Sessions of a link token, oldest first, for `/link/token/get`.
-pub fn sessions_of(state: &State, link_token: &str) -> Vec<Value> {
+pub fn sessions_of<'a>(state: &'a State, link_token: &str) -> Vec<&'a LinkSession> {
     let Some(ts) = state.owner_of(link_token) else {
         return Vec::new();
     };
@@ -536,5 +471,5 @@ pub fn sessions_of(state: &State, link_token: &str) -> Vec<Value> {
         .filter(|s| s.link_token == link_token)
         .collect();
     sessions.sort_by_key(|s| s.started_at_ms);
-    sessions.iter().map(|s| s.token_get_wire()).collect()
+    sessions
 }

@@ -2,10 +2,9 @@
 //! the user's decision) and the resume after the redirect back (`receivedRedirectUri`).
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use tartan_types::PlaidError;
 
-use super::{LinkSession, Step, institution_view};
+use super::{InstitutionHealth, LinkSession, SessionView, Step, with_health};
 use crate::world::{State, World};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,6 +15,30 @@ pub enum OauthState {
     Denied,
 }
 
+/// The session Link resumes after the redirect back from the bank.
+#[derive(Debug, Clone)]
+pub struct Resumed {
+    pub session: SessionView,
+    /// How many of the session's events the page that sent the browser to the bank already
+    /// reported: every event up to OPEN_OAUTH.
+    pub events_before_redirect: usize,
+}
+
+/// What the simulated bank's page shows.
+#[derive(Debug, Clone)]
+pub struct OauthPage {
+    pub institution: Option<InstitutionHealth>,
+    pub client_name: Option<String>,
+    pub state: Option<OauthState>,
+}
+
+/// The user's decision at the bank: where the browser goes back to, and the session after it.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub redirect_to: Option<String>,
+    pub session: SessionView,
+}
+
 impl World {
     /// Continues a session after the OAuth redirect (`receivedRedirectUri`).
     pub fn link_resume(
@@ -23,7 +46,7 @@ impl World {
         link_token: &str,
         received_redirect_uri: &str,
         request_id: &str,
-    ) -> Result<Value, PlaidError> {
+    ) -> Result<Resumed, PlaidError> {
         let bad = |why: &str| PlaidError::invalid_field("received_redirect_uri", why);
         let url = reqwest::Url::parse(received_redirect_uri)
             .map_err(|_| bad("must be the full URL Link was redirected to"))?;
@@ -46,32 +69,34 @@ impl World {
                 "carries oauth_state_id {state_id}, which belongs to no OAuth session of this link token"
             ))
         })?;
-        let mut session = self.link_step(&id, link_token, None, request_id)?;
+        let session = self.link_step(&id, link_token, None, request_id)?;
         // The page that sent the browser to the bank reported every event up to OPEN_OAUTH;
         // the page that resumes reports only those that came after.
-        let before = session["events"].as_array().map_or(0, |events| {
-            events
-                .iter()
-                .rposition(|e| e["event_name"] == "OPEN_OAUTH")
-                .map_or(0, |i| i + 1)
-        });
-        session["events_before_redirect"] = before.into();
-        Ok(session)
+        let events_before_redirect = session
+            .session
+            .events
+            .iter()
+            .rposition(|e| e.name == "OPEN_OAUTH")
+            .map_or(0, |i| i + 1);
+        Ok(Resumed {
+            session,
+            events_before_redirect,
+        })
     }
 
     /// The simulated bank's page: what it shows.
-    pub fn link_oauth_get(&self, state_id: &str) -> Result<Value, PlaidError> {
+    pub fn link_oauth_get(&self, state_id: &str) -> Result<OauthPage, PlaidError> {
         self.read(|state| {
             let s = oauth_session(state, state_id)?;
             let token = state
                 .of(&s.client_id)
                 .ok()
                 .and_then(|ts| ts.link_tokens.get(&s.link_token));
-            Ok(json!({
-                "institution": s.institution().map(|d| institution_view(state, &s.client_id, d)),
-                "client_name": token.map(|t| t.request.client_name.clone()),
-                "state": s.oauth,
-            }))
+            Ok(OauthPage {
+                institution: s.institution().map(|d| with_health(state, &s.client_id, d)),
+                client_name: token.map(|t| t.request.client_name.clone()),
+                state: s.oauth,
+            })
         })
     }
 
@@ -81,7 +106,7 @@ impl World {
         state_id: &str,
         grant: bool,
         request_id: &str,
-    ) -> Result<Value, PlaidError> {
+    ) -> Result<Decision, PlaidError> {
         let (id, token, redirect) = self.read(|state| {
             let s = oauth_session(state, state_id)?;
             let redirect = state
@@ -98,7 +123,10 @@ impl World {
                 .append_pair("oauth_state_id", state_id);
             Some(url.to_string())
         });
-        Ok(json!({"redirect_to": redirect_to, "session": session}))
+        Ok(Decision {
+            redirect_to,
+            session,
+        })
     }
 }
 

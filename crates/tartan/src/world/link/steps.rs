@@ -2,13 +2,14 @@
 //! per-step functions pick the institution, check credentials, offer accounts once the bank
 //! lets the user in, and finish with an Item and a public token (or exit).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use tartan_types::wire::{AccountFilters, Product};
 use tartan_types::{ErrorCode, PlaidError};
 
 use super::{
-    LinkSession, MAX_FAILED_LOGINS, Mfa, MfaKind, OauthState, Offered, Step, View, account_select,
-    consent_products, customization_name, institution_status, item_of, link_error, offers,
+    ExitStatus, LinkSession, LinkedAccount, MAX_FAILED_LOGINS, Mfa, MfaKind, OauthState, Offered,
+    SessionResult, Step, View, account_select, consent_products, customization_name,
+    institution_health, item_of, offers,
 };
 use crate::world::bank::{self, AccountTemplate};
 use crate::world::events;
@@ -21,32 +22,31 @@ use crate::world::{Record, State};
 
 impl LinkSession {
     /// The onExit status for the view the user leaves.
-    fn exit_status(&self) -> &'static str {
+    fn exit_status(&self) -> ExitStatus {
         match self.view {
             View::Mfa => match self.mfa.as_ref().map(|m| m.kind) {
-                Some(MfaKind::Questions) => "requires_questions",
-                Some(MfaKind::Selections) => "requires_selections",
-                _ => "requires_code",
+                Some(MfaKind::Questions) => ExitStatus::RequiresQuestions,
+                Some(MfaKind::Selections) => ExitStatus::RequiresSelections,
+                _ => ExitStatus::RequiresCode,
             },
-            View::Oauth => "requires_oauth",
+            View::Oauth => ExitStatus::RequiresOauth,
             // Plaid: the user "discovered" that the institution chosen is not supported.
             View::Error if self.institution().is_some_and(|i| !i.supported) => {
-                "institution_not_supported"
+                ExitStatus::InstitutionNotSupported
             }
             // The user denied at the bank (or the bank refused): the OAuth step is unfinished.
-            View::Error if self.oauth == Some(OauthState::Denied) => "requires_oauth",
-            View::SelectAccount => "requires_account_selection",
+            View::Error if self.oauth == Some(OauthState::Denied) => ExitStatus::RequiresOauth,
+            View::SelectAccount => ExitStatus::RequiresAccountSelection,
             View::SelectInstitution if self.has_event("SEARCH_INSTITUTION") => {
-                "institution_not_found"
+                ExitStatus::InstitutionNotFound
             }
-            _ => "requires_credentials",
+            _ => ExitStatus::RequiresCredentials,
         }
     }
 
     fn finish_exit(&mut self, now: i64) {
         let status = self.exit_status();
-        let error = self.error.as_ref().map(|e| link_error(&e.to_error()));
-        let mut extra = vec![("exit_status", Value::from(status))];
+        let mut extra = vec![("exit_status", Value::from(status.as_str()))];
         if let Some(e) = &self.error {
             let pe = e.to_error();
             extra.push(("error_type", pe.code.error_type().as_str().into()));
@@ -56,15 +56,11 @@ impl LinkSession {
         self.push_event("EXIT", now, &extra);
         self.view = View::Exit;
         self.finished_at_ms = Some(now);
-        self.result = Some(json!({"on_exit": {
-            "error": error,
-            "metadata": {
-                "institution": self.institution_ref(),
-                "status": status,
-                "link_session_id": self.id,
-                "request_id": self.last_request_id,
-            },
-        }}));
+        self.result = Some(SessionResult::Exit {
+            status,
+            error: self.error.clone(),
+            request_id: self.last_request_id.clone(),
+        });
     }
 }
 
@@ -149,7 +145,7 @@ pub(super) fn run_step(
             }
             s.institution_id = Some(def.id.to_owned());
             s.push_event("SELECT_INSTITUTION", now, &[]);
-            match institution_status(state, &s.client_id, def) {
+            match institution_health(state, &s.client_id, def) {
                 Health::Degraded => s.push_event("SELECT_DEGRADED_INSTITUTION", now, &[]),
                 Health::Down => s.push_event("SELECT_DOWN_INSTITUTION", now, &[]),
                 Health::Healthy => {}
@@ -531,38 +527,29 @@ fn finish(
             (item, public)
         }
     };
-    let accounts: Vec<Value> = item
+    let accounts: Vec<LinkedAccount> = item
         .accounts
         .iter()
         .map(|a| {
             let t = a.template();
-            json!({
-                "id": a.account_id, "name": t.name, "mask": t.mask,
-                "type": t.account_type.as_str(), "subtype": t.subtype,
-                "verification_status": null, "class_type": null,
-            })
+            LinkedAccount {
+                id: a.account_id.clone(),
+                name: t.name.to_owned(),
+                mask: t.mask.to_owned(),
+                account_type: t.account_type.as_str().to_owned(),
+                subtype: t.subtype.to_owned(),
+            }
         })
         .collect();
-    let institution = json!({"name": def.name, "institution_id": def.id});
-    s.item_add = Some(json!({
-        "public_token": public.token,
-        "accounts": accounts,
-        "institution": institution,
-    }));
     s.error = None;
     s.go(View::Connected, now);
     s.push_event("HANDOFF", now, &[]);
     s.finished_at_ms = Some(now);
-    s.result = Some(json!({"on_success": {
-        "public_token": public.token,
-        "metadata": {
-            "institution": institution,
-            "accounts": accounts,
-            "account": accounts.first(),
-            "link_session_id": s.id,
-            "transfer_status": null,
-        },
-    }}));
+    s.result = Some(SessionResult::Success {
+        public_token: public.token.clone(),
+        institution_id: def.id.to_owned(),
+        accounts,
+    });
     if let Some(profile) = profile_of(state, token) {
         let mut profile = profile.clone();
         profile.item_id = Some(item.item_id.clone());
