@@ -1,6 +1,7 @@
 -- Rows keyed by tenant: each tenant's Items, tokens and the rest are its own (a fork may hold
 -- the same item_id or token as its source). `live` marks what the server loads at startup;
--- history (delivered webhooks, removed Items, rotated tokens, exchanged public tokens) stays here and is read on demand.
+-- history (delivered webhooks, removed Items, rotated tokens, exchanged public tokens,
+-- finished Link sessions) stays here and is read on demand.
 CREATE TABLE rows (
     client_id TEXT NOT NULL,
     kind      TEXT NOT NULL,
@@ -18,6 +19,7 @@ SELECT json_extract(body, '$.body.client_id'), kind, key,
            WHEN 'item' THEN json_extract(body, '$.body.removed_at_ms') IS NULL
            WHEN 'access_token' THEN json_extract(body, '$.body.status') <> 'revoked'
            WHEN 'public_token' THEN NOT json_extract(body, '$.body.exchanged')
+           WHEN 'link_session' THEN json_extract(body, '$.body.result') IS NULL
            ELSE 1
        END,
        body

@@ -15,7 +15,7 @@ use crate::world::clock::{self, HOUR_MS, MINUTE_MS};
 use crate::world::ids::{self, TokenKind};
 use crate::world::institutions;
 use crate::world::items::LinkToken;
-use crate::world::link::{self, LinkSession, LinkedAccount, SessionResult};
+use crate::world::link::{LinkSession, LinkedAccount, SessionResult};
 use crate::world::urls::validate_url;
 
 pub fn router() -> Router<AppState> {
@@ -335,6 +335,8 @@ pub fn token_create(
         expires_at_ms: now + lifetime,
         item_id: update_item,
         request: req,
+        used: false,
+        locked: false,
     };
     let response = LinkTokenCreateResponse {
         link_token: token.token.clone(),
@@ -349,6 +351,9 @@ pub fn token_get(
     ctx: &Ctx<'_>,
     req: LinkTokenGetRequest,
 ) -> Result<LinkTokenGetResponse, PlaidError> {
+    ctx.world
+        .read(|s| s.link_token(&ctx.client_id, &req.link_token).map(|_| ()))?;
+    let sessions = ctx.world.sessions_of(&req.link_token);
     ctx.world.read(|s| {
         let token = s.link_token(&ctx.client_id, &req.link_token)?;
         let r = &token.request;
@@ -356,10 +361,7 @@ pub fn token_get(
             link_token: token.token.clone(),
             created_at: Some(clock::wire(token.created_at_ms)),
             expiration: Some(clock::wire(token.expires_at_ms)),
-            link_sessions: link::sessions_of(s, &token.token)
-                .into_iter()
-                .map(token_get_session)
-                .collect(),
+            link_sessions: sessions.iter().map(token_get_session).collect(),
             metadata: LinkTokenMetadata {
                 initial_products: r.products.clone().unwrap_or_default(),
                 webhook: r.webhook.clone(),

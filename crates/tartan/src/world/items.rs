@@ -234,6 +234,12 @@ pub struct LinkToken {
     /// Set in update mode: the Item the token re-links.
     pub item_id: Option<String>,
     pub request: LinkTokenCreateRequest,
+    /// A session of it succeeded: it cannot open Link again.
+    #[serde(default)]
+    pub used: bool,
+    /// A session of it had too many failed logins.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// What `/sandbox/public_token/create` (and later Link) asks the bank for.

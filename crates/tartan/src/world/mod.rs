@@ -122,6 +122,7 @@ impl Record {
             Self::AccessToken(t) => t.status != TokenStatus::Revoked,
             Self::Delivery(d) => d.state == DeliveryState::Pending,
             Self::PublicToken(t) => !t.exchanged,
+            Self::LinkSession(s) => s.result.is_none(),
             _ => true,
         }
     }
@@ -140,6 +141,10 @@ impl Record {
 /// Finished webhook deliveries each tenant keeps in memory for `/tartan/webhooks`; older ones
 /// are read from the store (with `--ephemeral`, they are gone).
 pub const RECENT_DELIVERIES: usize = 1_000;
+
+/// Finished Link sessions each tenant keeps in memory (for `/tartan/link/sessions/{id}` and
+/// `/link/token/get`); older ones are read from the store (with `--ephemeral`, they are gone).
+pub const RECENT_SESSIONS: usize = 1_000;
 
 /// One tenant's whole world: what reset, snapshot and fork act on.
 #[derive(Debug)]
@@ -162,6 +167,8 @@ pub struct TenantState {
     pub pending: BTreeSet<(i64, u64)>,
     /// `seq` of finished deliveries kept in memory, oldest first (pruned from the front).
     finished: VecDeque<u64>,
+    /// Ids of finished Link sessions kept in memory, oldest first.
+    finished_sessions: VecDeque<String>,
     pub triggers: BTreeMap<String, Trigger>,
     /// The newest webhook sent for each Item (`status.last_webhook`).
     pub last_webhooks: HashMap<String, items::LastWebhookState>,
@@ -184,6 +191,7 @@ impl TenantState {
             deliveries: BTreeMap::new(),
             pending: BTreeSet::new(),
             finished: VecDeque::new(),
+            finished_sessions: VecDeque::new(),
             triggers: BTreeMap::new(),
             last_webhooks: HashMap::new(),
             schedule: schedule::Schedule::default(),
@@ -296,7 +304,25 @@ impl TenantState {
                 if let Some(state_id) = &s.oauth_state_id {
                     owners.insert(state_id.clone(), s.client_id.clone());
                 }
+                let was_open = self
+                    .link_sessions
+                    .get(&s.id)
+                    .is_none_or(|p| p.result.is_none());
+                if s.result.is_some() && was_open {
+                    self.finished_sessions.push_back(s.id.clone());
+                }
                 self.link_sessions.insert(s.id.clone(), *s);
+                // Open sessions always stay; finished ones only up to a bound.
+                while self.finished_sessions.len() > RECENT_SESSIONS {
+                    if let Some(old) = self.finished_sessions.pop_front()
+                        && let Some(gone) = self.link_sessions.remove(&old)
+                    {
+                        owners.remove(&gone.id);
+                        if let Some(state_id) = &gone.oauth_state_id {
+                            owners.remove(state_id);
+                        }
+                    }
+                }
             }
             Record::PaymentProfile(p) => {
                 self.payment_profiles.insert(p.token.clone(), *p);
@@ -675,13 +701,27 @@ impl World {
     /// Whether the store holds `key` of `kind` as the tenant's history (an exchanged public
     /// token, a removed Item). Memory does not; with `--ephemeral` nothing does.
     pub fn in_history(&self, client_id: &str, kind: &str, key: &str) -> bool {
-        match self.store.history_row(client_id, kind, key) {
-            Ok(found) => found.is_some(),
-            Err(e) => {
+        self.history_body(client_id, kind, key).is_some()
+    }
+
+    /// The stored body of one of the tenant's history rows.
+    pub fn history_body(&self, client_id: &str, kind: &str, key: &str) -> Option<String> {
+        self.store
+            .history_row(client_id, kind, key)
+            .unwrap_or_else(|e| {
                 tracing::error!(error = %e, "store failed");
-                false
-            }
-        }
+                None
+            })
+    }
+
+    /// The newest `limit` of the tenant's history rows of `kind`.
+    pub fn history_bodies(&self, client_id: &str, kind: &str, limit: usize) -> Vec<String> {
+        self.store
+            .history(client_id, kind, None, limit)
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "store failed");
+                Vec::new()
+            })
     }
 
     /// The tenant's finished webhook deliveries in the store, newest first, below `before_seq`

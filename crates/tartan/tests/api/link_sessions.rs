@@ -1404,3 +1404,48 @@ async fn link_offers_the_account_ids_the_item_gets() {
     got.sort_by_key(Value::to_string);
     assert_eq!(got, offered);
 }
+
+/// A finished session is history: after a restart it is read from the store, for the session
+/// itself and for `/link/token/get`, and its used link token still cannot open Link again.
+#[tokio::test]
+async fn finished_sessions_are_read_from_the_store_after_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = crate::helpers::spawn_with(Some(dir.path()), tartan::world::KeyPolicy::Open).await;
+    let token = link_token(&app, json!({})).await;
+    let (s, _) = Session::start(&app, &token).await;
+    let picked = s.login(PLATYPUS, "pass_good").await;
+    let done = s.select_all(&picked).await;
+    assert_eq!(done["view"], "CONNECTED");
+    let id = s.id.clone();
+    let path = format!("/tartan/link/sessions/{id}?link_token={token}");
+    let before = app.get(&path).await.ok();
+    let listed = app
+        .post("/link/token/get", json!({"link_token": token}))
+        .await
+        .ok()["link_sessions"]
+        .clone();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    let (client_id, secret) = (app.client_id.clone(), app.secret.clone());
+    app.stop().await;
+
+    let server = crate::helpers::spawn_with(Some(dir.path()), tartan::world::KeyPolicy::Open).await;
+    let app = server.as_tenant(&client_id, &secret);
+    let after = app.get(&path).await.ok();
+    assert_eq!(after["result"], before["result"]);
+    assert_eq!(after["view"], "CONNECTED");
+    assert_eq!(
+        app.post("/link/token/get", json!({"link_token": token}))
+            .await
+            .ok()["link_sessions"],
+        listed
+    );
+    app.post(
+        &format!("/tartan/link/sessions/{id}/exit"),
+        json!({"link_token": token}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+    app.post("/tartan/link/sessions", json!({"link_token": token}))
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_LINK_TOKEN");
+}

@@ -283,6 +283,12 @@ fn usable_token<'a>(
     if now_of(&t.client_id) >= t.expires_at_ms {
         return Err(invalid("the link token has expired"));
     }
+    if t.used {
+        return Err(invalid("the link token has already been used"));
+    }
+    if t.locked {
+        return Err(invalid("too many failed logins"));
+    }
     let sessions = ts.link_sessions.values().filter(|s| s.link_token == token);
     for s in sessions {
         if s.status() == "succeeded" {
@@ -357,18 +363,29 @@ impl World {
         step: Option<Step>,
         request_id: &str,
     ) -> Result<SessionView, PlaidError> {
+        let no_session =
+            || PlaidError::invalid_field("link_session_id", "names no session of this link token");
+        let in_memory = self.read(|s| {
+            s.owner_of(session_id)
+                .is_some_and(|ts| ts.link_sessions.contains_key(session_id))
+        });
+        let finished = if in_memory {
+            None
+        } else {
+            self.finished_session(link_token, session_id)
+        };
         self.write(|state, changes| {
-            let mut s = state
+            let mut s = match state
                 .owner_of(session_id)
                 .and_then(|ts| ts.link_sessions.get(session_id))
-                .filter(|s| s.link_token == link_token)
-                .cloned()
-                .ok_or_else(|| {
-                    PlaidError::invalid_field(
-                        "link_session_id",
-                        "names no session of this link token",
-                    )
-                })?;
+            {
+                Some(s) => s.clone(),
+                // A finished session may be history: in the store, not in memory.
+                None => finished.clone().ok_or_else(no_session)?,
+            };
+            if s.link_token != link_token {
+                return Err(no_session());
+            }
             let Some(token) = state
                 .of(&s.client_id)
                 .ok()
@@ -408,6 +425,15 @@ impl World {
                 return Ok(s.into_view(state, token));
             }
             run_step(state, changes, &mut s, token, step, now)?;
+            // The token remembers how its sessions ended, so finished sessions can leave memory.
+            let used = s.status() == "succeeded";
+            let locked = s.failed_logins >= MAX_FAILED_LOGINS;
+            if (used && !token.used) || (locked && !token.locked) {
+                let mut marked = token.clone();
+                marked.used |= used;
+                marked.locked |= locked;
+                changes.push(Record::LinkToken(Box::new(marked)));
+            }
             changes.push(Record::LinkSession(Box::new(s.clone())));
             Ok(s.into_view(state, token))
         })
@@ -461,15 +487,47 @@ fn offers(token: &LinkToken, d: &InstitutionDef) -> bool {
 }
 
 /// Sessions of a link token, oldest first, for `/link/token/get`.
-pub fn sessions_of<'a>(state: &'a State, link_token: &str) -> Vec<&'a LinkSession> {
-    let Some(ts) = state.owner_of(link_token) else {
-        return Vec::new();
-    };
-    let mut sessions: Vec<&LinkSession> = ts
-        .link_sessions
-        .values()
-        .filter(|s| s.link_token == link_token)
-        .collect();
-    sessions.sort_by_key(|s| s.started_at_ms);
-    sessions
+/// Finished sessions of a tenant's history the store is asked about at most.
+const HISTORY_SCAN: usize = 10_000;
+
+impl World {
+    /// A finished session of the link token that memory no longer holds, from the store.
+    fn finished_session(&self, link_token: &str, session_id: &str) -> Option<LinkSession> {
+        let client_id =
+            self.read(|s| s.owner_of(link_token).map(|ts| ts.tenant.client_id.clone()))?;
+        let body = self.history_body(&client_id, "link_session", session_id)?;
+        match serde_json::from_str(&body) {
+            Ok(Record::LinkSession(s)) if s.link_token == link_token => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// The link token's sessions, oldest first: those in memory and, with a data dir, the
+    /// finished ones that are history.
+    pub fn sessions_of(&self, link_token: &str) -> Vec<LinkSession> {
+        let (client_id, mut sessions) = match self.read(|s| {
+            s.owner_of(link_token).map(|ts| {
+                let live: Vec<LinkSession> = ts
+                    .link_sessions
+                    .values()
+                    .filter(|s| s.link_token == link_token)
+                    .cloned()
+                    .collect();
+                (ts.tenant.client_id.clone(), live)
+            })
+        }) {
+            Some(found) => found,
+            None => return Vec::new(),
+        };
+        for body in self.history_bodies(&client_id, "link_session", HISTORY_SCAN) {
+            if let Ok(Record::LinkSession(s)) = serde_json::from_str(&body)
+                && s.link_token == link_token
+                && !sessions.iter().any(|x| x.id == s.id)
+            {
+                sessions.push(*s);
+            }
+        }
+        sessions.sort_by_key(|s| s.started_at_ms);
+        sessions
+    }
 }
