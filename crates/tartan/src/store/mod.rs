@@ -33,8 +33,8 @@ pub struct SnapshotMeta {
 pub trait Store: Send + Sync {
     /// Writes the rows in one transaction; returns only once they are durable.
     fn commit(&self, rows: &[Row]) -> anyhow::Result<()>;
-    /// The bodies of every live row, tenants first.
-    fn load_live(&self) -> anyhow::Result<Vec<String>>;
+    /// Hands the body of every live row to `each`, tenants first.
+    fn load_live(&self, each: &mut dyn FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()>;
     /// Bodies of the tenant's history rows of one kind, newest key first, keys below `before`.
     fn history(
         &self,
@@ -70,8 +70,8 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn load_live(&self) -> anyhow::Result<Vec<String>> {
-        Ok(Vec::new())
+    fn load_live(&self, _: &mut dyn FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
+        Ok(())
     }
 
     fn history(&self, _: &str, _: &str, _: Option<&str>, _: usize) -> anyhow::Result<Vec<String>> {

@@ -83,12 +83,20 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    fn load_live(&self) -> anyhow::Result<Vec<String>> {
+    fn load_live(&self, each: &mut dyn FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
         let conn = self.conn.lock();
-        let mut stmt = conn
-            .prepare("SELECT body FROM rows WHERE live = 1 ORDER BY kind <> 'tenant', client_id")?;
-        let rows = stmt.query_map([], |row| row.get::<_, String>(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        // Tenants first, then the rest as they lie (no sort of the whole store).
+        for query in [
+            "SELECT body FROM rows WHERE live = 1 AND kind = 'tenant'",
+            "SELECT body FROM rows WHERE live = 1 AND kind <> 'tenant'",
+        ] {
+            let mut stmt = conn.prepare(query)?;
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                each(row.get_ref(0)?.as_str()?)?;
+            }
+        }
+        Ok(())
     }
 
     fn history(

@@ -216,6 +216,19 @@ pub struct AccessToken {
     pub status: TokenStatus,
 }
 
+/// A removed Item's access token, as much of it as answering ITEM_NOT_FOUND needs: a
+/// fingerprint (a removed token is never shown again, only checked).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RemovedToken {
+    pub client_id: String,
+    pub hash: u64,
+}
+
+/// The fingerprint a removed token is remembered by.
+pub fn token_hash(token: &str) -> u64 {
+    ids::stable_hash(token.as_bytes())
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PublicToken {
     pub token: String,
@@ -304,10 +317,15 @@ impl State {
     pub fn item_for_token(&self, client_id: &str, token: &str) -> Result<&Item, PlaidError> {
         expect_kind(token, TokenKind::Access, ErrorCode::INVALID_ACCESS_TOKEN)?;
         let ts = self.of(client_id)?;
-        let record = ts
-            .access_tokens
-            .get(token)
-            .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN))?;
+        let Some(record) = ts.access_tokens.get(token) else {
+            return Err(PlaidError::new(
+                if ts.removed_tokens.contains(&token_hash(token)) {
+                    ErrorCode::ITEM_NOT_FOUND
+                } else {
+                    ErrorCode::INVALID_ACCESS_TOKEN
+                },
+            ));
+        };
         match record.status {
             TokenStatus::Active => {}
             TokenStatus::Removed => return Err(PlaidError::new(ErrorCode::ITEM_NOT_FOUND)),
@@ -570,6 +588,10 @@ impl World {
                 changes.push(Record::AccessToken(AccessToken {
                     status: TokenStatus::Removed,
                     ..t.clone()
+                }));
+                changes.push(Record::RemovedToken(RemovedToken {
+                    client_id: client_id.to_owned(),
+                    hash: token_hash(&t.token),
                 }));
             }
             changes.push(Record::Item(Box::new(item)));

@@ -22,7 +22,7 @@ pub mod transfer;
 pub mod urls;
 pub mod views;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -50,6 +50,8 @@ pub enum Record {
     PaymentProfile(Box<transfer::PaymentProfile>),
     /// The newest webhook sent about an Item (`status.last_webhook`).
     LastWebhook(items::LastWebhookState),
+    /// A removed Item's access token (by fingerprint).
+    RemovedToken(items::RemovedToken),
 }
 
 impl Record {
@@ -65,6 +67,7 @@ impl Record {
             Self::LinkSession(_) => "link_session",
             Self::PaymentProfile(_) => "payment_profile",
             Self::LastWebhook(_) => "last_webhook",
+            Self::RemovedToken(_) => "removed_token",
         }
     }
 
@@ -80,6 +83,7 @@ impl Record {
             Self::LinkSession(s) => s.id.clone(),
             Self::PaymentProfile(p) => p.token.clone(),
             Self::LastWebhook(w) => w.item_id.clone(),
+            Self::RemovedToken(t) => format!("{:016x}", t.hash),
         }
     }
 
@@ -95,6 +99,7 @@ impl Record {
             Self::LinkSession(s) => &s.client_id,
             Self::PaymentProfile(p) => &p.client_id,
             Self::LastWebhook(w) => &w.client_id,
+            Self::RemovedToken(t) => &t.client_id,
         }
     }
 
@@ -112,6 +117,7 @@ impl Record {
             Self::LinkSession(s) => s.client_id = c,
             Self::PaymentProfile(p) => p.client_id = c,
             Self::LastWebhook(w) => w.client_id = c,
+            Self::RemovedToken(t) => t.client_id = c,
         }
     }
 
@@ -119,7 +125,8 @@ impl Record {
     pub fn is_live(&self) -> bool {
         match self {
             Self::Item(i) => i.removed_at_ms.is_none(),
-            Self::AccessToken(t) => t.status != TokenStatus::Revoked,
+            // A removed Item's token lives on as a RemovedToken.
+            Self::AccessToken(t) => t.status == TokenStatus::Active,
             Self::Delivery(d) => d.state == DeliveryState::Pending,
             Self::PublicToken(t) => !t.exchanged,
             Self::LinkSession(s) => s.result.is_none(),
@@ -154,6 +161,8 @@ pub struct TenantState {
     pub access_tokens: HashMap<String, AccessToken>,
     /// The active access token of each Item.
     pub item_tokens: HashMap<String, String>,
+    /// Fingerprints of removed Items' access tokens (they answer ITEM_NOT_FOUND).
+    pub removed_tokens: HashSet<u64>,
     pub public_tokens: HashMap<String, PublicToken>,
     pub link_tokens: HashMap<String, LinkToken>,
     pub link_sessions: HashMap<String, link::LinkSession>,
@@ -183,6 +192,7 @@ impl TenantState {
             items: HashMap::new(),
             access_tokens: HashMap::new(),
             item_tokens: HashMap::new(),
+            removed_tokens: HashSet::new(),
             public_tokens: HashMap::new(),
             link_tokens: HashMap::new(),
             link_sessions: HashMap::new(),
@@ -253,6 +263,12 @@ impl TenantState {
                 .cloned()
                 .map(Record::LastWebhook),
         );
+        out.extend(self.removed_tokens.iter().map(|&hash| {
+            Record::RemovedToken(items::RemovedToken {
+                client_id: self.tenant.client_id.clone(),
+                hash,
+            })
+        }));
         out
     }
 
@@ -276,10 +292,14 @@ impl TenantState {
                 } else if self.item_tokens.get(&t.item_id) == Some(&t.token) {
                     self.item_tokens.remove(&t.item_id);
                 }
-                if t.status == TokenStatus::Revoked {
-                    self.access_tokens.remove(&t.token);
-                } else {
+                if t.status == TokenStatus::Active {
                     self.access_tokens.insert(t.token.clone(), t);
+                } else {
+                    // Rows of data dirs written before RemovedToken existed say it this way.
+                    if t.status == TokenStatus::Removed {
+                        self.removed_tokens.insert(items::token_hash(&t.token));
+                    }
+                    self.access_tokens.remove(&t.token);
                 }
             }
             Record::PublicToken(t) => {
@@ -329,6 +349,9 @@ impl TenantState {
             }
             Record::LastWebhook(w) => {
                 self.last_webhooks.insert(w.item_id.clone(), w);
+            }
+            Record::RemovedToken(t) => {
+                self.removed_tokens.insert(t.hash);
             }
         }
     }
@@ -473,11 +496,12 @@ impl World {
         webhook_policy: WebhookPolicy,
     ) -> anyhow::Result<Self> {
         let mut state = State::default();
-        for body in store.load_live()? {
-            let record: Record = serde_json::from_str(&body)
+        store.load_live(&mut |body| {
+            let record: Record = serde_json::from_str(body)
                 .map_err(|e| anyhow::anyhow!("a stored record is unreadable: {e}"))?;
             state.apply(record);
-        }
+            Ok(())
+        })?;
         Ok(Self {
             state: RwLock::new(state),
             writer: parking_lot::Mutex::new(()),

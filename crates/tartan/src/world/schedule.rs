@@ -25,37 +25,35 @@ pub enum Due {
 pub struct Schedule {
     queue: BTreeSet<(i64, Due)>,
     /// What is queued for each Item and trigger, to replace it when it changes.
-    queued: HashMap<Due, i64>,
-    items: HashMap<String, Due>,
+    items: HashMap<String, (i64, Timer)>,
+    triggers: HashMap<String, i64>,
 }
 
 impl Schedule {
     /// Sets the Item's next timer (or none).
     pub fn set_item(&mut self, item_id: &str, next: Option<(i64, Timer)>) {
-        if let Some(old) = self.items.remove(item_id) {
-            self.unqueue(&old);
+        if self.items.get(item_id) == next.as_ref() {
+            return;
+        }
+        if let Some((at, timer)) = self.items.remove(item_id) {
+            self.queue
+                .remove(&(at, Due::Item(item_id.to_owned(), timer)));
         }
         if let Some((at, timer)) = next {
-            let due = Due::Item(item_id.to_owned(), timer);
-            self.items.insert(item_id.to_owned(), due.clone());
-            self.queue.insert((at, due.clone()));
-            self.queued.insert(due, at);
+            self.items.insert(item_id.to_owned(), (at, timer));
+            self.queue
+                .insert((at, Due::Item(item_id.to_owned(), timer)));
         }
     }
 
     /// Sets when a trigger is due (or that it is not pending any more).
     pub fn set_trigger(&mut self, id: &str, at: Option<i64>) {
-        let due = Due::Trigger(id.to_owned());
-        self.unqueue(&due);
-        if let Some(at) = at {
-            self.queue.insert((at, due.clone()));
-            self.queued.insert(due, at);
+        if let Some(old) = self.triggers.remove(id) {
+            self.queue.remove(&(old, Due::Trigger(id.to_owned())));
         }
-    }
-
-    fn unqueue(&mut self, due: &Due) {
-        if let Some(at) = self.queued.remove(due) {
-            self.queue.remove(&(at, due.clone()));
+        if let Some(at) = at {
+            self.triggers.insert(id.to_owned(), at);
+            self.queue.insert((at, Due::Trigger(id.to_owned())));
         }
     }
 
