@@ -10,7 +10,6 @@ CREATE TABLE rows (
     body      TEXT NOT NULL,
     PRIMARY KEY (client_id, kind, key)
 ) WITHOUT ROWID;
-CREATE INDEX rows_live ON rows (live, kind);
 
 INSERT INTO rows (client_id, kind, key, live, body)
 SELECT json_extract(body, '$.body.client_id'), kind, key,

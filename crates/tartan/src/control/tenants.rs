@@ -5,7 +5,7 @@ use axum::Router;
 use axum::response::Response;
 use axum::routing::{delete, post};
 use serde::{Deserialize, Serialize};
-use tartan_types::{ErrorCode, PlaidError};
+use tartan_types::PlaidError;
 
 use super::{NoFields, NoQuery};
 use crate::store::SnapshotMeta;
@@ -83,13 +83,7 @@ async fn write_call<T: Serialize + Send + 'static>(
 ) -> Response {
     match app.world.blocking_write(f).await {
         Ok(result) => respond(result, &RequestId(request_id)),
-        Err(e) => {
-            tracing::error!(error = %e, "a control-plane write did not finish");
-            error_response(
-                &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
-                &request_id,
-            )
-        }
+        Err(e) => error_response(&e, &request_id),
     }
 }
 

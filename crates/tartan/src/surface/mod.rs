@@ -89,13 +89,7 @@ where
             // The write turn is waited for as a future; the handler runs on the blocking pool.
             match world.blocking_write(move |_| run()).await {
                 Ok(response) => response,
-                Err(e) => {
-                    tracing::error!(error = %e, "a write handler did not finish");
-                    error_response(
-                        &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
-                        &request_id,
-                    )
-                }
+                Err(e) => error_response(&e, &request_id),
             }
         },
     )
@@ -140,13 +134,7 @@ where
             };
             match world.blocking_write(move |_| run()).await {
                 Ok(response) => response,
-                Err(e) => {
-                    tracing::error!(error = %e, "a Link step did not finish");
-                    error_response(
-                        &PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR),
-                        &rid_copy.0,
-                    )
-                }
+                Err(e) => error_response(&e, &rid_copy.0),
             }
         },
     )

@@ -281,25 +281,23 @@ async fn record(
                 Err(_) => break,
             }
         }
-        let (batch, lines) = match world
-            .blocking_write(move |world| {
-                let lines = write_outcomes(world, &batch);
-                (batch, lines)
-            })
-            .await
+        let sent: Vec<u64> = batch.iter().map(|o| o.seq).collect();
+        let recorded = world
+            .blocking_write(move |world| write_outcomes(world, &batch))
+            .await;
         {
-            Ok(done) => done,
+            let mut busy = in_flight.lock();
+            for seq in &sent {
+                busy.remove(seq);
+            }
+        }
+        let lines = match recorded {
+            Ok(lines) => lines,
             Err(e) => {
                 tracing::error!(error = %e, "webhook outcomes could not be recorded");
                 continue;
             }
         };
-        {
-            let mut busy = in_flight.lock();
-            for o in &batch {
-                busy.remove(&o.seq);
-            }
-        }
         match lines {
             Ok(lines) => {
                 for (ok, line) in lines {

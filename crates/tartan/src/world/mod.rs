@@ -467,11 +467,31 @@ struct SnapshotBody {
     records: Vec<Record>,
 }
 
+/// Rows applied in memory and not yet in the store, in the order their writes were made.
+#[derive(Default)]
+struct Pending {
+    rows: Vec<Row>,
+    /// The last write given a ticket.
+    issued: u64,
+}
+
+thread_local! {
+    /// Inside [`World::blocking_write`]: the newest ticket of this thread's writes, made durable
+    /// after the next writer has been let in (so that concurrent writes share a commit).
+    static DEFERRED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+}
+
 /// The world: state, its store, and who may use it.
 pub struct World {
     state: RwLock<State>,
-    /// One mutation at a time: held across computing, committing and applying changes.
+    /// One mutation at a time: held across computing and applying changes.
     writer: parking_lot::Mutex<()>,
+    /// Group commit: writes queue their rows here; whoever holds `durable` commits them all.
+    pending: parking_lot::Mutex<Pending>,
+    /// The last ticket known to be in the store.
+    durable: parking_lot::Mutex<u64>,
+    /// A commit failed: memory is ahead of the store, so no write is acknowledged any more.
+    store_broken: std::sync::atomic::AtomicBool,
     /// Async callers queue here before writing, so waiting writers do not each hold a
     /// blocking thread (which made tokio start dozens of threads after any short stall).
     turn: tokio::sync::Mutex<()>,
@@ -505,6 +525,9 @@ impl World {
         Ok(Self {
             state: RwLock::new(state),
             writer: parking_lot::Mutex::new(()),
+            pending: parking_lot::Mutex::new(Pending::default()),
+            durable: parking_lot::Mutex::new(0),
+            store_broken: std::sync::atomic::AtomicBool::new(false),
             turn: tokio::sync::Mutex::new(()),
             store,
             policy,
@@ -519,14 +542,74 @@ impl World {
     }
 
     /// Waits for the write turn as a future, then runs `f` on the blocking pool with the turn
-    /// held: the store's commit never holds up an async worker that could be serving reads.
+    /// held; once the next writer is let in, waits (on the blocking pool too) until what `f`
+    /// wrote is in the store. Writers that overlap share one commit, and the store's commit
+    /// never holds up an async worker that could be serving reads. `f`'s result is returned
+    /// only once durable; if the store fails, the error says so instead.
     pub async fn blocking_write<R: Send + 'static>(
         self: &std::sync::Arc<Self>,
         f: impl FnOnce(&World) -> R + Send + 'static,
-    ) -> Result<R, tokio::task::JoinError> {
-        let _turn = self.write_turn().await;
+    ) -> Result<R, PlaidError> {
+        let lost = |e: tokio::task::JoinError| {
+            tracing::error!(error = %e, "a write did not finish");
+            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+        };
+        let turn = self.write_turn().await;
         let world = self.clone();
-        tokio::task::spawn_blocking(move || f(&world)).await
+        let (result, ticket) = tokio::task::spawn_blocking(move || {
+            /// Ends the deferral however `f` ends (a panic included), so the pool thread's
+            /// next write outside `blocking_write` is made durable at once again.
+            struct Deferral;
+            impl Drop for Deferral {
+                fn drop(&mut self) {
+                    DEFERRED.set(None);
+                }
+            }
+            let _deferral = Deferral;
+            DEFERRED.set(Some(0));
+            let result = f(&world);
+            (result, DEFERRED.get().unwrap_or(0))
+        })
+        .await
+        .map_err(lost)?;
+        drop(turn);
+        if ticket > 0 {
+            let world = self.clone();
+            tokio::task::spawn_blocking(move || world.make_durable(ticket))
+                .await
+                .map_err(lost)??;
+        }
+        Ok(result)
+    }
+
+    /// Returns once the write with `ticket` (and every earlier one) is in the store: the
+    /// first writer to get here commits everything queued, in one transaction.
+    fn make_durable(&self, ticket: u64) -> Result<(), PlaidError> {
+        let broken = || store_failed("an earlier commit failed; restart Tartan");
+        let mut durable = self.durable.lock();
+        if *durable < ticket {
+            let (rows, upto) = {
+                let mut p = self.pending.lock();
+                (std::mem::take(&mut p.rows), p.issued)
+            };
+            let committed = self.store.commit(&rows);
+            *durable = upto;
+            if let Err(e) = committed {
+                self.store_broken
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
+                return Err(store_failed(e));
+            }
+        }
+        if self.store_broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(broken());
+        }
+        Ok(())
+    }
+
+    /// Commits everything queued (before an operation on the store's rows themselves).
+    fn flush(&self) -> Result<(), PlaidError> {
+        let issued = self.pending.lock().issued;
+        self.make_durable(issued)
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
@@ -550,29 +633,48 @@ impl World {
         &self,
         f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
     ) -> Result<R, PlaidError> {
-        let _writer = self.writer.lock();
-        let mut changes = Vec::new();
-        let result = f(&self.state.read(), &mut changes)?;
-        if changes.is_empty() {
-            return Ok(result);
+        if self.store_broken.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(store_failed("an earlier commit failed; restart Tartan"));
         }
-        let rows = changes
-            .iter()
-            .map(Record::to_row)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(store_failed)?;
-        self.store.commit(&rows).map_err(store_failed)?;
-        let wake = changes
-            .iter()
-            .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
-        {
-            let mut state = self.state.write();
-            for record in changes {
-                state.apply(record);
+        let ticket = {
+            let _writer = self.writer.lock();
+            let mut changes = Vec::new();
+            let result = f(&self.state.read(), &mut changes)?;
+            if changes.is_empty() {
+                return Ok(result);
             }
-        }
-        if wake {
-            self.wake_dispatcher.notify_one();
+            let rows = changes
+                .iter()
+                .map(Record::to_row)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(store_failed)?;
+            let wake = changes
+                .iter()
+                .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
+            // Applied now, acknowledged once durable: no client is told of a change before it
+            // is in the store (readers may see it a moment earlier).
+            {
+                let mut state = self.state.write();
+                for record in changes {
+                    state.apply(record);
+                }
+            }
+            let ticket = {
+                let mut p = self.pending.lock();
+                p.issued += 1;
+                p.rows.extend(rows);
+                p.issued
+            };
+            if wake {
+                self.wake_dispatcher.notify_one();
+            }
+            (ticket, result)
+        };
+        let (ticket, result) = ticket;
+        match DEFERRED.get() {
+            // `blocking_write` makes it durable after letting the next writer in.
+            Some(_) => DEFERRED.set(Some(ticket)),
+            None => self.make_durable(ticket)?,
         }
         Ok(result)
     }
@@ -587,6 +689,8 @@ impl World {
     ) -> Result<(), PlaidError> {
         off_worker(|| {
             let _writer = self.writer.lock();
+            // Rows queued before must not land after this replaces the tenant's.
+            self.flush()?;
             let records = make(&self.state.read())?;
             let rows = records
                 .iter()
