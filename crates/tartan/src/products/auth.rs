@@ -25,7 +25,7 @@ pub fn auth_get(ctx: &Ctx<'_>, req: AccountsGetRequest) -> Result<AuthGetRespons
         }
         let mut numbers = AuthNumbers::default();
         for a in &accounts {
-            match bank::numbers(item.institution(), a.template(), &a.account_id) {
+            match bank::numbers(item.institution(), a.template(), &item.account_id(a)) {
                 Numbers::Ach(n) => numbers.ach.push(n),
                 Numbers::Eft(n) => numbers.eft.push(n),
                 Numbers::Europe(bacs, iban) => {

@@ -50,8 +50,8 @@ fn codes() -> String {
 
 /// The body Plaid sends for the webhook, with the fields its schema requires.
 fn payload(hook: Webhook, item: &Item, now_ms: i64) -> Value {
-    let first_account = item.accounts.first().map(|a| a.account_id.clone());
-    let account_ids: Vec<_> = item.accounts.iter().map(|a| a.account_id.clone()).collect();
+    let first_account = item.accounts.first().map(|a| item.account_id(a));
+    let account_ids: Vec<_> = item.accounts.iter().map(|a| item.account_id(a)).collect();
     let extra = match (hook.webhook_type(), hook.code()) {
         ("TRANSACTIONS", "DEFAULT_UPDATE") => json!({"new_transactions": 0, "error": null}),
         ("AUTH", "DEFAULT_UPDATE") => json!({

@@ -113,7 +113,7 @@ pub fn account_wire(
 ) -> wire::Account {
     let t = account.template();
     wire::Account {
-        account_id: account.account_id.clone(),
+        account_id: item.account_id(account),
         balances: wire::Balances {
             available: balance.available,
             current: balance.current,

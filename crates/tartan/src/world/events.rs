@@ -221,7 +221,7 @@ fn apply_to_item(
                 .unwrap_or(bank::USER_GOOD.len());
             let n = (item.accounts.len() + item.new_accounts.len()) as u64;
             item.new_accounts.push(AccountState {
-                account_id: ids::object_id_from(ids::derive(item.seed, "new_account", n)),
+                id: Some(ids::object_id_from(ids::derive(item.seed, "new_account", n)).into()),
                 template,
                 cached_at_ms: now,
             });

@@ -21,7 +21,16 @@ pub const AUTH_ONLY_REFRESH_MS: i64 = 30 * DAY_MS;
 /// it is ignored, being the same function's value).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AccountState {
-    pub account_id: String,
+    /// The account's id, when it is not the one the Item's seed gives it ([`account_id`]):
+    /// Items made before ids were derived, accounts Link offered while another Item took the
+    /// place in the creation order, accounts the bank opened later. Otherwise it is derived,
+    /// neither stored nor held in memory. Read it with [`Item::account_id`].
+    #[serde(
+        rename = "account_id",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub id: Option<Box<str>>,
     /// Index into the user's account templates.
     pub template: usize,
     pub cached_at_ms: i64,
@@ -159,7 +168,7 @@ impl Item {
         };
         if let Some(unknown) = ids
             .iter()
-            .find(|id| !self.accounts.iter().any(|a| &a.account_id == *id))
+            .find(|id| !self.accounts.iter().any(|a| self.account_id(a) == **id))
         {
             return Err(
                 PlaidError::new(ErrorCode::INVALID_ACCOUNT_ID).with_message(format!(
@@ -170,8 +179,16 @@ impl Item {
         Ok(self
             .accounts
             .iter()
-            .filter(|a| ids.contains(&a.account_id))
+            .filter(|a| ids.contains(&self.account_id(a)))
             .collect())
+    }
+
+    /// The id of one of the Item's accounts.
+    pub fn account_id(&self, account: &AccountState) -> String {
+        match &account.id {
+            Some(id) => id.to_string(),
+            None => account_id(self.seed, account.template),
+        }
     }
 
     /// Plaid's cached copy of an account's balance: the bank's truth when it was last read.
@@ -724,8 +741,8 @@ pub fn new_item(
                 .map(|i| (account_id(seed, i), i))
                 .collect()
         });
-        let account = |(account_id, i): (String, usize)| AccountState {
-            account_id,
+        let account = |(id, i): (String, usize)| AccountState {
+            id: (id != account_id(seed, i)).then(|| id.into()),
             template: i,
             cached_at_ms: now,
         };

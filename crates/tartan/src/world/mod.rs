@@ -502,6 +502,13 @@ pub struct World {
     pub wake_dispatcher: tokio::sync::Notify,
 }
 
+/// After a failed commit, memory is ahead of the store: no write is acknowledged any more.
+fn store_broken() -> PlaidError {
+    PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR).with_message(
+        "the store could not save changes; Tartan refuses writes until it is restarted",
+    )
+}
+
 fn store_failed(e: impl std::fmt::Display) -> PlaidError {
     tracing::error!(error = %e, "store failed");
     PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
@@ -585,7 +592,6 @@ impl World {
     /// Returns once the write with `ticket` (and every earlier one) is in the store: the
     /// first writer to get here commits everything queued, in one transaction.
     fn make_durable(&self, ticket: u64) -> Result<(), PlaidError> {
-        let broken = || store_failed("an earlier commit failed; restart Tartan");
         let mut durable = self.durable.lock();
         if *durable < ticket {
             let (rows, upto) = {
@@ -597,11 +603,12 @@ impl World {
             if let Err(e) = committed {
                 self.store_broken
                     .store(true, std::sync::atomic::Ordering::SeqCst);
-                return Err(store_failed(e));
+                tracing::error!(error = %e, "store commit failed; refusing writes until restarted");
+                return Err(store_broken());
             }
         }
         if self.store_broken.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(broken());
+            return Err(store_broken());
         }
         Ok(())
     }
@@ -634,7 +641,7 @@ impl World {
         f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
     ) -> Result<R, PlaidError> {
         if self.store_broken.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(store_failed("an earlier commit failed; restart Tartan"));
+            return Err(store_broken());
         }
         let ticket = {
             let _writer = self.writer.lock();

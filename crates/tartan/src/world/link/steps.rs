@@ -366,14 +366,14 @@ fn logged_in(
                 .accounts
                 .iter()
                 .map(|a| Offered {
-                    id: a.account_id.clone(),
+                    id: item.account_id(a),
                     template: a.template,
                     selected: true,
                     new: false,
                 })
                 .collect();
             offered.extend(item.new_accounts.iter().map(|a| Offered {
-                id: a.account_id.clone(),
+                id: item.account_id(a),
                 template: a.template,
                 selected: false,
                 new: true,
@@ -463,7 +463,8 @@ fn finish(
                 let mut all: Vec<AccountState> = item.accounts.drain(..).collect();
                 all.append(&mut item.new_accounts);
                 for a in all {
-                    let chosen = s.offered.iter().any(|o| o.id == a.account_id && o.selected);
+                    let id = item.account_id(&a);
+                    let chosen = s.offered.iter().any(|o| o.id == id && o.selected);
                     if chosen {
                         item.accounts.push(a);
                     } else {
@@ -533,7 +534,7 @@ fn finish(
         .map(|a| {
             let t = a.template();
             LinkedAccount {
-                id: a.account_id.clone(),
+                id: item.account_id(a),
                 name: t.name.to_owned(),
                 mask: t.mask.to_owned(),
                 account_type: t.account_type.as_str().to_owned(),
