@@ -1,6 +1,6 @@
 //! The request conventions every endpoint shares.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tartan::world::KeyPolicy;
 
 use crate::helpers::{spawn_app, spawn_with};
@@ -362,4 +362,80 @@ async fn an_empty_account_ids_list_selects_every_account() {
         .await
         .ok();
     assert_eq!(all["accounts"], empty["accounts"]);
+}
+
+/// Garbage of every kind the framework could refuse on its own (methods, paths that are not
+/// UTF-8, bodies that are not JSON, not objects, not UTF-8 or too large) is answered in
+/// Plaid's envelope, with the request's id in the body and the header alike.
+#[tokio::test]
+async fn garbage_is_always_answered_in_the_envelope() {
+    let app = spawn_app().await;
+    let token = app.default_item().await;
+    let paths = [
+        "/accounts/get",
+        "/item/get",
+        "/tartan/webhooks/flush",
+        "/tartan/clock/advance",
+        "/tartan/snapshots/%ff/restore",
+        "/tartan/link/sessions/%ff%fe/consent",
+        "/tartan/link/oauth/%c3%28",
+        "/tartan/webhooks?limit=abc",
+        "/nowhere",
+    ];
+    let big = "{".repeat(3 * 1024 * 1024);
+    let bodies: [&[u8]; 6] = [
+        b"",
+        b"[]",
+        b"null",
+        b"\xff\xfe{",
+        b"{\"access_token\": 12}",
+        big.as_bytes(),
+    ];
+    let methods = [
+        reqwest::Method::GET,
+        reqwest::Method::POST,
+        reqwest::Method::PUT,
+        reqwest::Method::DELETE,
+        reqwest::Method::PATCH,
+    ];
+    let mut answered = 0;
+    for path in paths {
+        for method in &methods {
+            for body in bodies {
+                let resp = app
+                    .http
+                    .request(method.clone(), app.url(path))
+                    .header("PLAID-CLIENT-ID", &app.client_id)
+                    .header("PLAID-SECRET", &app.secret)
+                    .header("content-type", "application/json")
+                    .body(body.to_vec())
+                    .send()
+                    .await
+                    .expect("request");
+                let status = resp.status().as_u16();
+                let header = resp
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned);
+                let text = resp.text().await.expect("body");
+                if (200..300).contains(&status) {
+                    continue;
+                }
+                let json: Value = serde_json::from_str(&text)
+                    .unwrap_or_else(|_| panic!("{method} {path}: {status} not JSON: {text}"));
+                assert!(json["error_code"].is_string(), "{method} {path}: {json}");
+                assert_eq!(json["status"], status, "{method} {path}: {json}");
+                assert_eq!(
+                    json["request_id"].as_str(),
+                    header.as_deref(),
+                    "{method} {path}"
+                );
+                answered += 1;
+            }
+        }
+    }
+    assert!(answered > 200, "only {answered} refusals");
+    // And nothing of it changed the Item.
+    app.with_token("/accounts/get", &token).await.ok();
 }
