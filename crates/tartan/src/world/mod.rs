@@ -2,10 +2,12 @@
 //!
 //! Pure Rust, no HTTP. The world is a map from client_id to a [`TenantState`] that owns all of
 //! that tenant's objects; it lives in memory behind one lock and is mirrored to the store. A
-//! mutation reads the state and produces the records it changes; those are committed to the
-//! store *before* they are applied in memory, so what a client was told has happened is on
-//! disk. Memory holds live state only: history (delivered webhooks beyond the newest few,
-//! removed Items, rotated tokens) stays in the store and is read when asked for.
+//! mutation reads the state and produces the records it changes; they are applied in memory
+//! and queued for the store, and the mutation is acknowledged only once a commit (shared with
+//! the writes that overlapped it) has made them durable, so what a client was told has happened
+//! is on disk. Memory holds live state only: history (delivered webhooks and finished Link
+//! sessions beyond the newest 1,000, removed Items, rotated and exchanged tokens) stays in the
+//! store and is read when asked for.
 
 pub mod bank;
 pub mod clock;
@@ -624,7 +626,8 @@ impl World {
     }
 
     /// Runs a mutation: `f` reads the state and pushes the records it changes; they are
-    /// committed to the store in one transaction, then applied in memory.
+    /// applied in memory and committed to the store (in one transaction with whatever else is
+    /// queued) before this returns, or, inside [`World::blocking_write`], before that returns.
     ///
     /// Mutations are serialized by `writer`, so the state cannot change between `f` reading it
     /// and its changes being applied; readers are kept out only while changes are applied in
