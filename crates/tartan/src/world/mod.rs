@@ -496,7 +496,7 @@ pub struct World {
     store_broken: std::sync::atomic::AtomicBool,
     /// Async callers queue here before writing, so waiting writers do not each hold a
     /// blocking thread (which made tokio start dozens of threads after any short stall).
-    turn: tokio::sync::Mutex<()>,
+    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
     store: Box<dyn Store>,
     pub policy: KeyPolicy,
     pub webhook_policy: WebhookPolicy,
@@ -537,7 +537,7 @@ impl World {
             pending: parking_lot::Mutex::new(Pending::default()),
             durable: parking_lot::Mutex::new(0),
             store_broken: std::sync::atomic::AtomicBool::new(false),
-            turn: tokio::sync::Mutex::new(()),
+            turn: std::sync::Arc::new(tokio::sync::Mutex::new(())),
             store,
             policy,
             webhook_policy,
@@ -545,27 +545,18 @@ impl World {
         })
     }
 
-    /// Waits (as a future) for this caller's turn to write; hold it across `write` calls.
-    pub async fn write_turn(&self) -> tokio::sync::MutexGuard<'_, ()> {
-        self.turn.lock().await
-    }
-
     /// Waits for the write turn as a future, then runs `f` on the blocking pool with the turn
-    /// held; once the next writer is let in, waits (on the blocking pool too) until what `f`
-    /// wrote is in the store. Writers that overlap share one commit, and the store's commit
-    /// never holds up an async worker that could be serving reads. `f`'s result is returned
-    /// only once durable; if the store fails, the error says so instead.
+    /// held; then, on the same thread, lets the next writer in and waits until what `f` wrote
+    /// is in the store. Writers that overlap share one commit, and the store's commit never
+    /// holds up an async worker that could be serving reads. `f`'s result is returned only
+    /// once durable; if the store fails, the error says so instead.
     pub async fn blocking_write<R: Send + 'static>(
         self: &std::sync::Arc<Self>,
         f: impl FnOnce(&World) -> R + Send + 'static,
     ) -> Result<R, PlaidError> {
-        let lost = |e: tokio::task::JoinError| {
-            tracing::error!(error = %e, "a write did not finish");
-            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
-        };
-        let turn = self.write_turn().await;
+        let turn = self.turn.clone().lock_owned().await;
         let world = self.clone();
-        let (result, ticket) = tokio::task::spawn_blocking(move || {
+        tokio::task::spawn_blocking(move || {
             /// Ends the deferral however `f` ends (a panic included), so the pool thread's
             /// next write outside `blocking_write` is made durable at once again.
             struct Deferral;
@@ -574,21 +565,22 @@ impl World {
                     DEFERRED.set(None);
                 }
             }
-            let _deferral = Deferral;
+            let deferral = Deferral;
             DEFERRED.set(Some(0));
             let result = f(&world);
-            (result, DEFERRED.get().unwrap_or(0))
+            let ticket = DEFERRED.get().unwrap_or(0);
+            drop(deferral);
+            drop(turn);
+            if ticket > 0 {
+                world.make_durable(ticket)?;
+            }
+            Ok(result)
         })
         .await
-        .map_err(lost)?;
-        drop(turn);
-        if ticket > 0 {
-            let world = self.clone();
-            tokio::task::spawn_blocking(move || world.make_durable(ticket))
-                .await
-                .map_err(lost)??;
-        }
-        Ok(result)
+        .map_err(|e| {
+            tracing::error!(error = %e, "a write did not finish");
+            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+        })?
     }
 
     /// Returns once the write with `ticket` (and every earlier one) is in the store: the
