@@ -75,7 +75,7 @@ pub struct RestoredView {
     restored: SnapshotView,
 }
 
-/// Runs `f` as a write (on the blocking pool, after its write turn) and answers its result.
+/// Runs `f` as a write on the blocking pool and answers its result once durable.
 async fn write_call<T: Serialize + Send + 'static>(
     app: AppState,
     request_id: std::sync::Arc<str>,

@@ -31,6 +31,10 @@ pub struct SnapshotMeta {
 }
 
 pub trait Store: Send + Sync {
+    /// Whether committed rows are kept (false for `--ephemeral`, whose writes make no rows).
+    fn persists(&self) -> bool {
+        true
+    }
     /// Writes the rows in one transaction; returns only once they are durable.
     fn commit(&self, rows: &[Row]) -> anyhow::Result<()>;
     /// Hands the body of every live row to `each`, tenants first.
@@ -51,7 +55,12 @@ pub trait Store: Send + Sync {
     fn save_snapshot(&self, meta: &SnapshotMeta, body: &[u8]) -> anyhow::Result<()>;
     /// The tenant's snapshots, oldest first.
     fn snapshots(&self, client_id: &str) -> anyhow::Result<Vec<SnapshotMeta>>;
-    fn snapshot_body(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<Option<Vec<u8>>>;
+    /// One of the tenant's snapshots, with its body.
+    fn snapshot(
+        &self,
+        client_id: &str,
+        snapshot_id: &str,
+    ) -> anyhow::Result<Option<(SnapshotMeta, Vec<u8>)>>;
     /// Whether there was such a snapshot.
     fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<bool>;
 }
@@ -66,6 +75,10 @@ pub struct MemoryStore {
 }
 
 impl Store for MemoryStore {
+    fn persists(&self) -> bool {
+        false
+    }
+
     fn commit(&self, _: &[Row]) -> anyhow::Result<()> {
         Ok(())
     }
@@ -108,12 +121,16 @@ impl Store for MemoryStore {
         Ok(found)
     }
 
-    fn snapshot_body(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    fn snapshot(
+        &self,
+        client_id: &str,
+        snapshot_id: &str,
+    ) -> anyhow::Result<Option<(SnapshotMeta, Vec<u8>)>> {
         Ok(self
             .snapshots
             .lock()
             .get(&(client_id.to_owned(), snapshot_id.to_owned()))
-            .map(|(_, b)| b.clone()))
+            .cloned())
     }
 
     fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<bool> {

@@ -13,14 +13,31 @@ use super::{Row, SnapshotMeta, Store};
 const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../../migrations/0001_records.sql")),
     M::up(include_str!("../../migrations/0002_tenant_rows.sql")),
+    M::up(include_str!("../../migrations/0003_snapshot_bodies.sql")),
 ];
+
+/// WAL pages past which a commit checkpoints by itself (about 80 MB of WAL). Under steady
+/// writes the background checkpointer copies nearly everything but can never finish (new
+/// frames keep coming), so the WAL only restarts from its beginning after a checkpoint the
+/// writer completes: this one, cheap because little is left to copy.
+const WAL_BACKSTOP_PAGES: i64 = 20_000;
+
+/// The least time between two background checkpoints while writes keep coming.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(200);
 
 /// The schema this build reads and writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
 /// A committed transaction survives a crash of the process (`kill -9`).
+///
+/// Commits append to the WAL and do not wait for a checkpoint (copying the WAL into the
+/// database and syncing it): a background thread with its own connection does that after
+/// writes, at most every [`CHECKPOINT_EVERY`], and sleeps while nothing is written.
 pub struct SqliteStore {
     conn: Mutex<Connection>,
+    /// Tells the checkpointer there is something to checkpoint (never blocks: a full channel
+    /// already says so).
+    wrote: std::sync::mpsc::SyncSender<()>,
 }
 
 impl SqliteStore {
@@ -57,10 +74,37 @@ impl SqliteStore {
                 "store schema migrated"
             );
         }
+        conn.pragma_update(None, "wal_autocheckpoint", WAL_BACKSTOP_PAGES)?;
+        let wrote = spawn_checkpointer(&path)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            wrote,
         })
     }
+
+    fn wrote(&self) {
+        let _ = self.wrote.try_send(());
+    }
+}
+
+/// Starts the thread that checkpoints the WAL after writes; it ends when the store is dropped.
+fn spawn_checkpointer(path: &Path) -> anyhow::Result<std::sync::mpsc::SyncSender<()>> {
+    let conn = Connection::open(path)
+        .map_err(|e| anyhow::anyhow!("cannot open {}: {e}", path.display()))?;
+    conn.pragma_update(None, "busy_timeout", 5000)?;
+    let (wrote, rx) = std::sync::mpsc::sync_channel::<()>(1);
+    std::thread::Builder::new()
+        .name("tartan-checkpoint".into())
+        .spawn(move || {
+            while rx.recv().is_ok() {
+                // PASSIVE: copies what it can without waiting for the writer or readers.
+                if let Err(e) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                    tracing::warn!(error = %e, "WAL checkpoint failed; the next one tries again");
+                }
+                std::thread::sleep(CHECKPOINT_EVERY);
+            }
+        })?;
+    Ok(wrote)
 }
 
 fn upsert(tx: &rusqlite::Transaction<'_>, rows: &[Row]) -> anyhow::Result<()> {
@@ -80,6 +124,8 @@ impl Store for SqliteStore {
         let tx = conn.transaction()?;
         upsert(&tx, rows)?;
         tx.commit()?;
+        drop(conn);
+        self.wrote();
         Ok(())
     }
 
@@ -139,21 +185,31 @@ impl Store for SqliteStore {
         tx.execute("DELETE FROM rows WHERE client_id = ?1", params![client_id])?;
         upsert(&tx, rows)?;
         tx.commit()?;
+        drop(conn);
+        self.wrote();
         Ok(())
     }
 
     fn save_snapshot(&self, meta: &SnapshotMeta, body: &[u8]) -> anyhow::Result<()> {
-        self.conn.lock().execute(
-            "INSERT INTO snapshots (client_id, snapshot_id, created_at_ms, items, body)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO snapshots (client_id, snapshot_id, created_at_ms, items)
+             VALUES (?1, ?2, ?3, ?4)",
             params![
                 meta.client_id,
                 meta.snapshot_id,
                 meta.created_at_ms,
                 meta.items as i64,
-                body
             ],
         )?;
+        tx.execute(
+            "INSERT INTO snapshot_bodies (client_id, snapshot_id, body) VALUES (?1, ?2, ?3)",
+            params![meta.client_id, meta.snapshot_id, body],
+        )?;
+        tx.commit()?;
+        drop(conn);
+        self.wrote();
         Ok(())
     }
 
@@ -174,22 +230,47 @@ impl Store for SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    fn snapshot_body(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<Option<Vec<u8>>> {
+    fn snapshot(
+        &self,
+        client_id: &str,
+        snapshot_id: &str,
+    ) -> anyhow::Result<Option<(SnapshotMeta, Vec<u8>)>> {
         let conn = self.conn.lock();
         Ok(conn
             .query_row(
-                "SELECT body FROM snapshots WHERE client_id = ?1 AND snapshot_id = ?2",
+                "SELECT s.created_at_ms, s.items, b.body FROM snapshots s
+                 JOIN snapshot_bodies b USING (client_id, snapshot_id)
+                 WHERE s.client_id = ?1 AND s.snapshot_id = ?2",
                 params![client_id, snapshot_id],
-                |row| row.get::<_, Vec<u8>>(0),
+                |row| {
+                    Ok((
+                        SnapshotMeta {
+                            client_id: client_id.to_owned(),
+                            snapshot_id: snapshot_id.to_owned(),
+                            created_at_ms: row.get(0)?,
+                            items: row.get::<_, i64>(1)?.max(0) as u64,
+                        },
+                        row.get::<_, Vec<u8>>(2)?,
+                    ))
+                },
             )
             .optional()?)
     }
 
     fn delete_snapshot(&self, client_id: &str, snapshot_id: &str) -> anyhow::Result<bool> {
-        let n = self.conn.lock().execute(
+        let mut conn = self.conn.lock();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
             "DELETE FROM snapshots WHERE client_id = ?1 AND snapshot_id = ?2",
             params![client_id, snapshot_id],
         )?;
+        tx.execute(
+            "DELETE FROM snapshot_bodies WHERE client_id = ?1 AND snapshot_id = ?2",
+            params![client_id, snapshot_id],
+        )?;
+        tx.commit()?;
+        drop(conn);
+        self.wrote();
         Ok(n > 0)
     }
 }

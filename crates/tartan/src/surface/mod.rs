@@ -60,8 +60,8 @@ where
     mount(handler, false)
 }
 
-/// Like [`plaid`], for an endpoint that may change the world: it first waits for its write
-/// turn asynchronously, so that writers queue as futures, not as blocked threads.
+/// Like [`plaid`], for an endpoint that may change the world: its answer waits (as a future)
+/// until what it wrote is in the store.
 pub fn plaid_write<Req, Resp>(handler: Handler<Req, Resp>) -> MethodRouter<AppState>
 where
     Req: DeserializeOwned + Send + 'static,
@@ -86,8 +86,7 @@ where
             if !writes {
                 return run();
             }
-            // The write turn is waited for as a future; the handler runs on the blocking pool.
-            match world.blocking_write(move |_| run()).await {
+            match world.write_durably(move |_| run()).await {
                 Ok(response) => response,
                 Err(e) => error_response(&e, &request_id),
             }
@@ -132,7 +131,7 @@ where
                     });
                 respond(result, &rid)
             };
-            match world.blocking_write(move |_| run()).await {
+            match world.write_durably(move |_| run()).await {
                 Ok(response) => response,
                 Err(e) => error_response(&e, &rid_copy.0),
             }

@@ -19,21 +19,79 @@ pub const AUTH_ONLY_REFRESH_MS: i64 = 30 * DAY_MS;
 /// An account as Plaid last saw it. Plaid's cached copy is the bank's truth read as of
 /// `cached_at_ms`, so only that moment is stored (rows written before held the balance too;
 /// it is ignored, being the same function's value).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+///
+/// Stored as `[template, cached_at_ms]` when its id is derived (most accounts: an Item row
+/// stays small), as an object otherwise; both forms are read.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(from = "AccountRepr")]
 pub struct AccountState {
     /// The account's id, when it is not the one the Item's seed gives it ([`account_id`]):
     /// Items made before ids were derived, accounts Link offered while another Item took the
     /// place in the creation order, accounts the bank opened later. Otherwise it is derived,
     /// neither stored nor held in memory. Read it with [`Item::account_id`].
-    #[serde(
-        rename = "account_id",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
     pub id: Option<Box<str>>,
     /// Index into the user's account templates.
     pub template: usize,
     pub cached_at_ms: i64,
+}
+
+/// The stored forms of an [`AccountState`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum AccountRepr {
+    Derived(usize, i64),
+    Full {
+        #[serde(default)]
+        account_id: Option<Box<str>>,
+        template: usize,
+        cached_at_ms: i64,
+    },
+}
+
+impl From<AccountRepr> for AccountState {
+    fn from(r: AccountRepr) -> Self {
+        match r {
+            AccountRepr::Derived(template, cached_at_ms) => Self {
+                id: None,
+                template,
+                cached_at_ms,
+            },
+            AccountRepr::Full {
+                account_id,
+                template,
+                cached_at_ms,
+            } => Self {
+                id: account_id,
+                template,
+                cached_at_ms,
+            },
+        }
+    }
+}
+
+impl Serialize for AccountState {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeStruct, SerializeTuple};
+        match &self.id {
+            None => {
+                let mut t = s.serialize_tuple(2)?;
+                t.serialize_element(&self.template)?;
+                t.serialize_element(&self.cached_at_ms)?;
+                t.end()
+            }
+            Some(id) => {
+                let mut m = s.serialize_struct("AccountState", 3)?;
+                m.serialize_field("account_id", id)?;
+                m.serialize_field("template", &self.template)?;
+                m.serialize_field("cached_at_ms", &self.cached_at_ms)?;
+                m.end()
+            }
+        }
+    }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl AccountState {
@@ -67,6 +125,7 @@ pub struct Item {
     pub client_id: String,
     pub institution_id: String,
     pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<String>,
     pub products: Vec<Product>,
     pub billed_products: Vec<Product>,
@@ -74,26 +133,30 @@ pub struct Item {
     pub created_at_ms: i64,
     pub seed: u64,
     pub accounts: Vec<AccountState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<UpdateStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub investments: Option<UpdateStatus>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ItemErrorState>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub removed_at_ms: Option<i64>,
     /// When Plaid next updates the Item in the background.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub next_refresh_ms: Option<i64>,
     /// When the Sandbox's 30-day login expiry puts the Item into ITEM_LOGIN_REQUIRED.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub login_expires_ms: Option<i64>,
     /// OAuth consent expiry (`consent_expiration_time`).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consent_expires_ms: Option<i64>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub pending_expiration_sent: bool,
     /// Times Tartan contacted the bank for this Item (drives seeded failures).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub contacts: u64,
     /// Accounts the bank opened since the Item was linked; not shared until the user adds them.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new_accounts: Vec<AccountState>,
 }
 
@@ -777,6 +840,39 @@ pub fn new_item(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_are_stored_compactly_and_both_forms_are_read() {
+        let derived = AccountState {
+            id: None,
+            template: 3,
+            cached_at_ms: 1_700_000_000_000,
+        };
+        let text = serde_json::to_string(&derived).expect("serialize");
+        assert_eq!(text, "[3,1700000000000]");
+        let named = AccountState {
+            id: Some("acc-1".into()),
+            ..derived.clone()
+        };
+        let text = serde_json::to_string(&named).expect("serialize");
+        assert_eq!(
+            text,
+            r#"{"account_id":"acc-1","template":3,"cached_at_ms":1700000000000}"#
+        );
+        for (stored, id) in [
+            ("[3,1700000000000]", None),
+            (r#"{"template":3,"cached_at_ms":1700000000000}"#, None),
+            (
+                r#"{"account_id":"acc-1","template":3,"cached_at_ms":1700000000000}"#,
+                Some("acc-1"),
+            ),
+        ] {
+            let read: AccountState = serde_json::from_str(stored).expect(stored);
+            assert_eq!(read.id.as_deref(), id, "{stored}");
+            assert_eq!((read.template, read.cached_at_ms), (3, 1_700_000_000_000));
+        }
+        assert!(serde_json::from_str::<AccountState>(r#"{"template":3}"#).is_err());
+    }
 
     #[test]
     fn sandbox_credentials() {

@@ -11,6 +11,7 @@
 
 pub mod bank;
 pub mod clock;
+mod commit;
 pub mod events;
 pub mod ids;
 pub mod institutions;
@@ -469,35 +470,45 @@ struct SnapshotBody {
     records: Vec<Record>,
 }
 
-/// Rows applied in memory and not yet in the store, in the order their writes were made.
-#[derive(Default)]
-struct Pending {
-    rows: Vec<Row>,
-    /// The last write given a ticket.
-    issued: u64,
+thread_local! {
+    /// Inside [`World::write_durably`] or [`World::blocking_write`]: the newest ticket of the
+    /// writes made so far, waited for once the caller's work is done (so that concurrent
+    /// writes share a commit).
+    static DEFERRED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
 }
 
-thread_local! {
-    /// Inside [`World::blocking_write`]: the newest ticket of this thread's writes, made durable
-    /// after the next writer has been let in (so that concurrent writes share a commit).
-    static DEFERRED: std::cell::Cell<Option<u64>> = const { std::cell::Cell::new(None) };
+/// Runs `f` with its writes' durability deferred; returns its result and the newest ticket
+/// it was given (0 when it wrote nothing durable).
+fn deferring<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    /// Puts back the enclosing deferral however `f` ends (a panic included), so the thread's
+    /// next write outside one is made durable at once again.
+    struct Restore(Option<u64>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEFERRED.set(self.0);
+        }
+    }
+    let mut restore = Restore(DEFERRED.replace(Some(0)));
+    let result = f();
+    let ticket = DEFERRED.get().unwrap_or(0);
+    // An enclosing deferral waits for this ticket too.
+    restore.0 = restore.0.map(|outer| outer.max(ticket));
+    drop(restore);
+    (result, ticket)
 }
 
 /// The world: state, its store, and who may use it.
 pub struct World {
     state: RwLock<State>,
-    /// One mutation at a time: held across computing and applying changes.
+    /// One mutation at a time: held across computing and applying changes (never across a
+    /// commit).
     writer: parking_lot::Mutex<()>,
-    /// Group commit: writes queue their rows here; whoever holds `durable` commits them all.
-    pending: parking_lot::Mutex<Pending>,
-    /// The last ticket known to be in the store.
-    durable: parking_lot::Mutex<u64>,
-    /// A commit failed: memory is ahead of the store, so no write is acknowledged any more.
-    store_broken: std::sync::atomic::AtomicBool,
-    /// Async callers queue here before writing, so waiting writers do not each hold a
-    /// blocking thread (which made tokio start dozens of threads after any short stall).
-    turn: std::sync::Arc<tokio::sync::Mutex<()>>,
-    store: Box<dyn Store>,
+    /// Group commit of the rows writes produce, on its own thread.
+    commits: commit::Committer,
+    /// Whether the store keeps anything (with `--ephemeral` it does not, and writes skip
+    /// making rows).
+    persists: bool,
+    store: std::sync::Arc<dyn Store>,
     pub policy: KeyPolicy,
     pub webhook_policy: WebhookPolicy,
     /// Woken when deliveries are queued or a clock moves, so the dispatcher looks again.
@@ -531,13 +542,12 @@ impl World {
             state.apply(record);
             Ok(())
         })?;
+        let store: std::sync::Arc<dyn Store> = std::sync::Arc::from(store);
         Ok(Self {
             state: RwLock::new(state),
             writer: parking_lot::Mutex::new(()),
-            pending: parking_lot::Mutex::new(Pending::default()),
-            durable: parking_lot::Mutex::new(0),
-            store_broken: std::sync::atomic::AtomicBool::new(false),
-            turn: std::sync::Arc::new(tokio::sync::Mutex::new(())),
+            commits: commit::Committer::start(store.clone())?,
+            persists: store.persists(),
             store,
             policy,
             webhook_policy,
@@ -545,72 +555,53 @@ impl World {
         })
     }
 
-    /// Waits for the write turn as a future, then runs `f` on the blocking pool with the turn
-    /// held; then, on the same thread, lets the next writer in and waits until what `f` wrote
-    /// is in the store. Writers that overlap share one commit, and the store's commit never
-    /// holds up an async worker that could be serving reads. `f`'s result is returned only
-    /// once durable; if the store fails, the error says so instead.
+    /// Runs `f` (a request's whole handling, reads and writes) on this thread, then waits as
+    /// a future until what it wrote is in the store: `f`'s result is returned only once
+    /// durable; if the store fails, the error says so instead. Writes that overlap share a
+    /// commit. For quick work only: the async worker runs nothing else meanwhile (see
+    /// [`World::blocking_write`]).
+    pub async fn write_durably<R>(&self, f: impl FnOnce(&World) -> R) -> Result<R, PlaidError> {
+        let (result, ticket) = deferring(|| f(self));
+        self.durable(ticket).await?;
+        Ok(result)
+    }
+
+    /// Like [`World::write_durably`], for work that may take long (moving a clock, replacing
+    /// a tenant): `f` runs on the blocking pool.
     pub async fn blocking_write<R: Send + 'static>(
         self: &std::sync::Arc<Self>,
         f: impl FnOnce(&World) -> R + Send + 'static,
     ) -> Result<R, PlaidError> {
-        let turn = self.turn.clone().lock_owned().await;
         let world = self.clone();
-        tokio::task::spawn_blocking(move || {
-            /// Ends the deferral however `f` ends (a panic included), so the pool thread's
-            /// next write outside `blocking_write` is made durable at once again.
-            struct Deferral;
-            impl Drop for Deferral {
-                fn drop(&mut self) {
-                    DEFERRED.set(None);
-                }
-            }
-            let deferral = Deferral;
-            DEFERRED.set(Some(0));
-            let result = f(&world);
-            let ticket = DEFERRED.get().unwrap_or(0);
-            drop(deferral);
-            drop(turn);
-            if ticket > 0 {
-                world.make_durable(ticket)?;
-            }
-            Ok(result)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "a write did not finish");
-            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
-        })?
+        let (result, ticket) = tokio::task::spawn_blocking(move || deferring(|| f(&world)))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "a write did not finish");
+                PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+            })?;
+        self.durable(ticket).await?;
+        Ok(result)
     }
 
-    /// Returns once the write with `ticket` (and every earlier one) is in the store: the
-    /// first writer to get here commits everything queued, in one transaction.
-    fn make_durable(&self, ticket: u64) -> Result<(), PlaidError> {
-        let mut durable = self.durable.lock();
-        if *durable < ticket {
-            let (rows, upto) = {
-                let mut p = self.pending.lock();
-                (std::mem::take(&mut p.rows), p.issued)
-            };
-            let committed = self.store.commit(&rows);
-            *durable = upto;
-            if let Err(e) = committed {
-                self.store_broken
-                    .store(true, std::sync::atomic::Ordering::SeqCst);
-                tracing::error!(error = %e, "store commit failed; refusing writes until restarted");
-                return Err(store_broken());
-            }
-        }
-        if self.store_broken.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(store_broken());
+    /// Resolves once the write with `ticket` (and every earlier one) is in the store.
+    async fn durable(&self, ticket: u64) -> Result<(), PlaidError> {
+        if ticket > 0 {
+            self.commits
+                .durable(ticket)
+                .await
+                .map_err(|_| store_broken())?;
         }
         Ok(())
     }
 
+    /// Returns once the write with `ticket` (and every earlier one) is in the store.
+    fn make_durable(&self, ticket: u64) -> Result<(), PlaidError> {
+        self.commits.wait(ticket).map_err(|_| store_broken())
+    }
+
     /// Commits everything queued (before an operation on the store's rows themselves).
     fn flush(&self) -> Result<(), PlaidError> {
-        let issued = self.pending.lock().issued;
-        self.make_durable(issued)
+        self.make_durable(self.commits.issued())
     }
 
     pub fn read<R>(&self, f: impl FnOnce(&State) -> R) -> R {
@@ -628,14 +619,19 @@ impl World {
         &self,
         f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
     ) -> Result<R, PlaidError> {
-        off_worker(|| self.write_now(f))
+        if DEFERRED.get().is_some() {
+            // Durability is waited for by the caller, so nothing here blocks for long.
+            self.write_now(f)
+        } else {
+            off_worker(|| self.write_now(f))
+        }
     }
 
     fn write_now<R>(
         &self,
         f: impl FnOnce(&State, &mut Vec<Record>) -> Result<R, PlaidError>,
     ) -> Result<R, PlaidError> {
-        if self.store_broken.load(std::sync::atomic::Ordering::SeqCst) {
+        if self.commits.is_broken() {
             return Err(store_broken());
         }
         let ticket = {
@@ -645,11 +641,15 @@ impl World {
             if changes.is_empty() {
                 return Ok(result);
             }
-            let rows = changes
-                .iter()
-                .map(Record::to_row)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(store_failed)?;
+            let rows = if self.persists {
+                changes
+                    .iter()
+                    .map(Record::to_row)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(store_failed)?
+            } else {
+                Vec::new()
+            };
             let wake = changes
                 .iter()
                 .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
@@ -661,11 +661,10 @@ impl World {
                     state.apply(record);
                 }
             }
-            let ticket = {
-                let mut p = self.pending.lock();
-                p.issued += 1;
-                p.rows.extend(rows);
-                p.issued
+            let ticket = if rows.is_empty() {
+                0
+            } else {
+                self.commits.queue(rows)
             };
             if wake {
                 self.wake_dispatcher.notify_one();
@@ -674,9 +673,17 @@ impl World {
         };
         let (ticket, result) = ticket;
         match DEFERRED.get() {
-            // `blocking_write` makes it durable after letting the next writer in.
-            Some(_) => DEFERRED.set(Some(ticket)),
-            None => self.make_durable(ticket)?,
+            // The caller waits for it once its work is done.
+            Some(_) => {
+                if ticket > 0 {
+                    DEFERRED.set(Some(ticket));
+                }
+            }
+            None => {
+                if ticket > 0 {
+                    self.make_durable(ticket)?;
+                }
+            }
         }
         Ok(result)
     }
@@ -760,14 +767,9 @@ impl World {
 
     /// Puts the tenant back as it was when the snapshot was taken.
     pub fn restore(&self, client_id: &str, snapshot_id: &str) -> Result<SnapshotMeta, PlaidError> {
-        let meta = self
-            .snapshots(client_id)?
-            .into_iter()
-            .find(|m| m.snapshot_id == snapshot_id)
-            .ok_or_else(|| snapshot_not_found(snapshot_id))?;
-        let body = self
+        let (meta, body) = self
             .store
-            .snapshot_body(client_id, snapshot_id)
+            .snapshot(client_id, snapshot_id)
             .map_err(store_failed)?
             .ok_or_else(|| snapshot_not_found(snapshot_id))?;
         let snapshot: SnapshotBody = serde_json::from_slice(&body).map_err(store_failed)?;

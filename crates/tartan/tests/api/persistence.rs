@@ -280,3 +280,54 @@ async fn a_second_exchange_is_told_the_token_was_exchanged() {
     let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
     again(server.as_tenant(&client_id, &secret), public).await;
 }
+
+/// Snapshots taken under schema 2 (bodies kept beside their descriptions) are restored after
+/// the upgrade that moved bodies to their own table.
+#[tokio::test]
+async fn a_snapshot_from_schema_2_restores_after_the_upgrade() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let (client_id, secret) = (app.client_id.clone(), app.secret.clone());
+    let token = app.default_item().await;
+    let snapshot = app.post("/tartan/snapshots", json!({})).await.ok();
+    let id = snapshot["snapshot_id"].as_str().expect("id").to_owned();
+    let item = app.with_token("/item/get", &token).await.ok()["item"].clone();
+    app.with_token("/item/remove", &token).await.ok();
+    app.stop().await;
+
+    // Put the store back to schema 2's shape, as a Tartan from before the upgrade left it.
+    {
+        let conn = rusqlite::Connection::open(dir.path().join("tartan.sqlite3")).expect("open");
+        conn.execute_batch(
+            "CREATE TABLE old_snapshots (
+                 client_id TEXT NOT NULL, snapshot_id TEXT NOT NULL,
+                 created_at_ms INTEGER NOT NULL, items INTEGER NOT NULL, body BLOB NOT NULL,
+                 PRIMARY KEY (client_id, snapshot_id)) WITHOUT ROWID;
+             INSERT INTO old_snapshots
+                 SELECT s.client_id, s.snapshot_id, s.created_at_ms, s.items, b.body
+                 FROM snapshots s JOIN snapshot_bodies b USING (client_id, snapshot_id);
+             DROP TABLE snapshots; DROP TABLE snapshot_bodies;
+             ALTER TABLE old_snapshots RENAME TO snapshots;
+             PRAGMA user_version = 2;",
+        )
+        .expect("schema 2");
+    }
+
+    let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let app = server.as_tenant(&client_id, &secret);
+    let listed = app.get("/tartan/snapshots").await.ok();
+    assert_eq!(
+        listed["snapshots"][0]["snapshot_id"],
+        id.as_str(),
+        "{listed}"
+    );
+    app.post(&format!("/tartan/snapshots/{id}/restore"), json!({}))
+        .await
+        .ok();
+    assert_eq!(app.with_token("/item/get", &token).await.ok()["item"], item);
+    app.delete(&format!("/tartan/snapshots/{id}")).await.ok();
+    assert_eq!(
+        app.get("/tartan/snapshots").await.ok()["snapshots"],
+        json!([])
+    );
+}
