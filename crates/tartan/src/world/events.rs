@@ -326,7 +326,7 @@ struct Run<'a> {
 impl Run<'_> {
     fn item(&mut self, id: &str) -> Option<&mut Item> {
         if !self.items.contains_key(id) {
-            let item = self.ts.items.get(id)?.clone();
+            let item = Item::clone(self.ts.items.get(id)?);
             self.items.insert(id.to_owned(), item);
         }
         self.items.get_mut(id)

@@ -22,8 +22,7 @@ pub const AUTH_ONLY_REFRESH_MS: i64 = 30 * DAY_MS;
 ///
 /// Stored as `[template, cached_at_ms]` when its id is derived (most accounts: an Item row
 /// stays small), as an object otherwise; both forms are read.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(from = "AccountRepr")]
+#[derive(Debug, Clone)]
 pub struct AccountState {
     /// The account's id, when it is not the one the Item's seed gives it ([`account_id`]):
     /// Items made before ids were derived, accounts Link offered while another Item took the
@@ -35,37 +34,59 @@ pub struct AccountState {
     pub cached_at_ms: i64,
 }
 
-/// The stored forms of an [`AccountState`].
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum AccountRepr {
-    Derived(usize, i64),
-    Full {
-        #[serde(default)]
-        account_id: Option<Box<str>>,
-        template: usize,
-        cached_at_ms: i64,
-    },
-}
-
-impl From<AccountRepr> for AccountState {
-    fn from(r: AccountRepr) -> Self {
-        match r {
-            AccountRepr::Derived(template, cached_at_ms) => Self {
-                id: None,
-                template,
-                cached_at_ms,
-            },
-            AccountRepr::Full {
-                account_id,
-                template,
-                cached_at_ms,
-            } => Self {
-                id: account_id,
-                template,
-                cached_at_ms,
-            },
+/// Reads either stored form directly (an untagged enum would buffer every account first,
+/// which showed in the time to load a large store).
+impl<'de> Deserialize<'de> for AccountState {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Forms;
+        impl<'de> serde::de::Visitor<'de> for Forms {
+            type Value = AccountState;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("[template, cached_at_ms] or an account object")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<AccountState, A::Error> {
+                use serde::de::Error;
+                let template = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(0, &self))?;
+                let cached_at_ms = seq
+                    .next_element()?
+                    .ok_or_else(|| A::Error::invalid_length(1, &self))?;
+                Ok(AccountState {
+                    id: None,
+                    template,
+                    cached_at_ms,
+                })
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<AccountState, A::Error> {
+                use serde::de::Error;
+                let (mut id, mut template, mut cached_at_ms) = (None, None, None);
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match &*key {
+                        "account_id" => id = map.next_value()?,
+                        "template" => template = Some(map.next_value()?),
+                        "cached_at_ms" => cached_at_ms = Some(map.next_value()?),
+                        // Rows written before held the balance too: it is derived now.
+                        _ => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(AccountState {
+                    id,
+                    template: template.ok_or_else(|| A::Error::missing_field("template"))?,
+                    cached_at_ms: cached_at_ms
+                        .ok_or_else(|| A::Error::missing_field("cached_at_ms"))?,
+                })
+            }
         }
+        d.deserialize_any(Forms)
     }
 }
 
@@ -413,6 +434,7 @@ impl State {
         }
         ts.items
             .get(&record.item_id)
+            .map(|i| &**i)
             .ok_or_else(|| PlaidError::new(ErrorCode::ITEM_NOT_FOUND))
     }
 

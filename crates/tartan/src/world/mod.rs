@@ -25,7 +25,11 @@ pub mod transfer;
 pub mod urls;
 pub mod views;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+// foldhash, not SipHash: keys are ids and tokens Tartan made, and hashing them is a tenth of
+// loading a large store.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -160,7 +164,8 @@ pub const RECENT_SESSIONS: usize = 1_000;
 #[derive(Debug)]
 pub struct TenantState {
     pub tenant: Tenant,
-    pub items: HashMap<String, Item>,
+    /// Boxed: a map slot stays small (most of a map is slots, a fifth of them empty).
+    pub items: HashMap<String, Box<Item>>,
     pub access_tokens: HashMap<String, AccessToken>,
     /// The active access token of each Item.
     pub item_tokens: HashMap<String, String>,
@@ -218,11 +223,7 @@ impl TenantState {
     /// Everything the tenant holds in memory, as records (the tenant first).
     pub fn records(&self) -> Vec<Record> {
         let mut out = vec![Record::Tenant(Box::new(self.tenant.clone()))];
-        out.extend(
-            self.items
-                .values()
-                .map(|i| Record::Item(Box::new(i.clone()))),
-        );
+        out.extend(self.items.values().map(|i| Record::Item(i.clone())));
         out.extend(
             self.access_tokens
                 .values()
@@ -286,7 +287,7 @@ impl TenantState {
                     self.items.remove(&i.item_id);
                 } else {
                     self.schedule.set_item(&i.item_id, i.next_timer());
-                    self.items.insert(i.item_id.clone(), *i);
+                    self.items.insert(i.item_id.clone(), i);
                 }
             }
             Record::AccessToken(t) => {
@@ -637,10 +638,22 @@ impl World {
         let ticket = {
             let _writer = self.writer.lock();
             let mut changes = Vec::new();
-            let result = f(&self.state.read(), &mut changes)?;
+            let state = self.state.read();
+            let result = f(&state, &mut changes)?;
             if changes.is_empty() {
                 return Ok(result);
             }
+            // The dispatcher looks again when deliveries are queued or a clock moves (not when
+            // a tenant's counters or settings change).
+            let wake = changes.iter().any(|r| match r {
+                Record::Delivery(_) => true,
+                Record::Tenant(t) => state
+                    .tenants
+                    .get(&t.client_id)
+                    .is_none_or(|old| old.tenant.clock != t.clock),
+                _ => false,
+            });
+            drop(state);
             let rows = if self.persists {
                 changes
                     .iter()
@@ -650,9 +663,6 @@ impl World {
             } else {
                 Vec::new()
             };
-            let wake = changes
-                .iter()
-                .any(|r| matches!(r, Record::Delivery(_) | Record::Tenant(_)));
             // Applied now, acknowledged once durable: no client is told of a change before it
             // is in the store (readers may see it a moment earlier).
             {

@@ -2,7 +2,9 @@
 //! time, kept up to date as records are applied. Finding what is due costs nothing while
 //! nothing is, however many Items there are.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use foldhash::HashMap;
 
 /// An Item's timers, in tie-break order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

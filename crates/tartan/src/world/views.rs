@@ -5,7 +5,7 @@
 //! and dropped while its write lock is held (`State::apply`), so a render of an older state can
 //! never be stored after the write that made it stale.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 
 /// Items whose views a tenant keeps rendered: beyond this, an arbitrary one is dropped (and
 /// rendered again when next read), so memory stays bounded however many Items are read.
-const MAX_ITEMS: usize = 4096;
+const MAX_ITEMS: usize = 1024;
 
 #[derive(Debug, Default)]
 pub struct Views(Mutex<HashMap<String, HashMap<&'static str, Arc<RawValue>>>>);

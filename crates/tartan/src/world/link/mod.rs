@@ -149,7 +149,12 @@ pub struct SearchResult {
 
 /// One of the tenant's live Items.
 fn item_of<'a>(state: &'a State, client_id: &str, item_id: &str) -> Option<&'a Item> {
-    state.tenants.get(client_id)?.items.get(item_id)
+    state
+        .tenants
+        .get(client_id)?
+        .items
+        .get(item_id)
+        .map(|i| &**i)
 }
 
 /// A step of a session, as the UI or the control plane sends it.

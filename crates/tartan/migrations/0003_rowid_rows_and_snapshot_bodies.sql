@@ -21,3 +21,20 @@ INSERT INTO snapshot_list (client_id, snapshot_id, created_at_ms, items)
 SELECT client_id, snapshot_id, created_at_ms, items FROM snapshots;
 DROP TABLE snapshots;
 ALTER TABLE snapshot_list RENAME TO snapshots;
+
+-- Rows in a rowid table, found by key through its index: a new row is appended where the
+-- last one went, instead of landing in a random page of a b-tree that holds every body (with
+-- random ids as keys, each write touched a page of its own, and the pages writes walk grew
+-- with the store). Same columns, same key.
+CREATE TABLE rows_by_rowid (
+    client_id TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    live      INTEGER NOT NULL,
+    body      TEXT NOT NULL,
+    PRIMARY KEY (client_id, kind, key)
+);
+INSERT INTO rows_by_rowid (client_id, kind, key, live, body)
+SELECT client_id, kind, key, live, body FROM rows;
+DROP TABLE rows;
+ALTER TABLE rows_by_rowid RENAME TO rows;
