@@ -35,6 +35,10 @@ pub trait Store: Send + Sync {
     fn persists(&self) -> bool {
         true
     }
+    /// Folds everything committed into the main file (on shutdown).
+    fn checkpoint(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
     /// Writes the rows in one transaction; returns only once they are durable.
     fn commit(&self, rows: &[Row]) -> anyhow::Result<()>;
     /// Hands the body of every live row to `each`, tenants first.

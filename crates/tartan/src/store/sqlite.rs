@@ -136,6 +136,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn checkpoint(&self) -> anyhow::Result<()> {
+        // TRUNCATE: waits for the background checkpointer, copies the rest, empties the WAL.
+        self.conn
+            .lock()
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
     fn load_live(&self, each: &mut dyn FnMut(&str) -> anyhow::Result<()>) -> anyhow::Result<()> {
         let conn = self.conn.lock();
         // Tenants first, then the rest as they lie (no sort of the whole store).

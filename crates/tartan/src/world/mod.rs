@@ -600,6 +600,12 @@ impl World {
         self.commits.wait(ticket).map_err(|_| store_broken())
     }
 
+    /// On shutdown: commits what is queued and folds the store's log into its main file.
+    pub fn close(&self) -> Result<(), PlaidError> {
+        self.flush()?;
+        self.store.checkpoint().map_err(store_failed)
+    }
+
     /// Commits everything queued (before an operation on the store's rows themselves).
     fn flush(&self) -> Result<(), PlaidError> {
         self.make_durable(self.commits.issued())

@@ -25,6 +25,9 @@ async fn state_survives_a_graceful_restart() {
     let item_before = app.with_token("/item/get", &token).await.ok()["item"].clone();
     let accounts_before = app.with_token("/accounts/get", &token).await.ok()["accounts"].clone();
     app.stop().await;
+    // A clean shutdown folds the WAL into the database file.
+    let wal = std::fs::metadata(dir.path().join("tartan.sqlite3-wal")).map_or(0, |m| m.len());
+    assert_eq!(wal, 0, "the WAL is emptied on shutdown");
 
     let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
     let app = server.as_tenant(&client_id, &secret);
