@@ -35,6 +35,8 @@
 //! - SAMPLES_DIR: write every `/accounts/get` sample of phase 3 there, with CLOCK_MONOTONIC
 //!   start times, to line them up with `perf record -k CLOCK_MONOTONIC` of Tartan.
 
+mod common;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -46,6 +48,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::post;
+use common::{INSTITUTION, env_or, ms, pct, sorted};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -55,19 +58,11 @@ use tokio::sync::Notify;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SECRET: &str = "bench";
-const INSTITUTION: &str = "ins_109508";
 /// How long the receiver may hold a webhook back: under Tartan's 10 s delivery timeout.
 const GATE_MAX: Duration = Duration::from_secs(8);
 
 // ---------------------------------------------------------------------------------------------
 // Settings.
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
 
 struct Settings {
     phases: Vec<String>,
@@ -314,38 +309,11 @@ impl Tartan {
         client_id: &str,
         webhook: &str,
     ) -> anyhow::Result<(String, String)> {
-        let public = self
-            .call(
-                client_id,
-                "/sandbox/public_token/create",
-                &json!({
-                    "institution_id": INSTITUTION,
-                    "initial_products": ["transactions"],
-                    "options": {"webhook": webhook},
-                }),
-            )
-            .await?;
-        let public = public["public_token"]
-            .as_str()
-            .context("no public_token")?
-            .to_owned();
-        let exchanged = self
-            .call(
-                client_id,
-                "/item/public_token/exchange",
-                &json!({"public_token": public}),
-            )
-            .await?;
-        Ok((
-            exchanged["access_token"]
-                .as_str()
-                .context("no access_token")?
-                .to_owned(),
-            exchanged["item_id"]
-                .as_str()
-                .context("no item_id")?
-                .to_owned(),
-        ))
+        common::create_item(
+            |path, body| async move { self.call(client_id, path, &body).await },
+            Some(webhook),
+        )
+        .await
     }
 
     /// Creates `n` Items with `concurrency` clients at once; (access_token, item_id) each.
@@ -405,24 +373,6 @@ impl Tartan {
 
 // ---------------------------------------------------------------------------------------------
 // Numbers.
-
-/// Nearest-rank percentile of sorted values.
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// Milliseconds from `a` to `b`, negative when `b` came first.
 fn signed_ms(a: Instant, b: Instant) -> f64 {

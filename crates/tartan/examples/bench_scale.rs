@@ -41,6 +41,8 @@
 //! - SOAK_SECONDS (600), SOAK_CLIENTS (4), SOAK_LIVE (300 Items live in all), SOAK_SAMPLE_S (10)
 //! - TARTAN_PID (Tartan's pid, for RSS and CPU from /proc), CLK_TCK (100)
 
+mod common;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -50,6 +52,7 @@ use anyhow::{Context, bail};
 use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::post;
+use common::{env_or, ms, pct, sorted};
 use parking_lot::Mutex;
 use serde_json::{Value, json};
 
@@ -58,17 +61,9 @@ use serde_json::{Value, json};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const SECRET: &str = "bench";
-const INSTITUTION: &str = "ins_109508";
 
 // ---------------------------------------------------------------------------------------------
 // Settings.
-
-fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
 
 fn env_str(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
@@ -145,24 +140,6 @@ impl Settings {
 
 // ---------------------------------------------------------------------------------------------
 // Numbers.
-
-/// Nearest-rank percentile of sorted values.
-fn pct(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
-fn sorted(mut v: Vec<f64>) -> Vec<f64> {
-    v.sort_by(f64::total_cmp);
-    v
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
 
 /// A small deterministic generator (xorshift64*), enough to pick random tokens.
 struct Rng(u64);
@@ -443,37 +420,11 @@ impl Tartan {
         client_id: &str,
         webhook: Option<&str>,
     ) -> anyhow::Result<(String, String)> {
-        let mut body = json!({
-            "institution_id": INSTITUTION,
-            "initial_products": ["transactions"],
-        });
-        if let Some(w) = webhook {
-            body["options"] = json!({"webhook": w});
-        }
-        let public = self
-            .call(client_id, "/sandbox/public_token/create", &body)
-            .await?;
-        let public = public["public_token"]
-            .as_str()
-            .context("no public_token")?
-            .to_owned();
-        let exchanged = self
-            .call(
-                client_id,
-                "/item/public_token/exchange",
-                &json!({"public_token": public}),
-            )
-            .await?;
-        Ok((
-            exchanged["access_token"]
-                .as_str()
-                .context("no access_token")?
-                .to_owned(),
-            exchanged["item_id"]
-                .as_str()
-                .context("no item_id")?
-                .to_owned(),
-        ))
+        common::create_item(
+            |path, body| async move { self.call(client_id, path, &body).await },
+            webhook,
+        )
+        .await
     }
 
     /// Creates `n` Items from `concurrency` clients at once, appending their access tokens to

@@ -191,6 +191,25 @@ const SOMETIMES_FRAGILE: Option<LoginRisk> = Some(LoginRisk {
     window_ms: 10 * MINUTE_MS,
 });
 
+/// Flexible Platypus Open Banking (ins_116834); ins_117181 is the same bank under another id.
+const FLEXIBLE_PLATYPUS: InstitutionDef = InstitutionDef {
+    id: "ins_116834",
+    name: "Flexible Platypus Open Banking",
+    products: EU,
+    country_codes: EU_COUNTRIES,
+    url: "https://www.flexibleplatypus.eu",
+    primary_color: "#00857c",
+    logo: logos::FLEXIBLE,
+    routing_numbers: &[],
+    oauth: true,
+    health: Health::Healthy,
+    region: Region::Europe,
+    supported: true,
+    refresh_interval_ms: 6 * HOUR_MS,
+    login_risk: None,
+    consent_days: Some(180),
+};
+
 /// Every institution Tartan simulates.
 pub static INSTITUTIONS: &[InstitutionDef] = &[
     us(
@@ -374,42 +393,13 @@ pub static INSTITUTIONS: &[InstitutionDef] = &[
         login_risk: None,
         consent_days: Some(180),
     },
-    InstitutionDef {
-        id: "ins_116834",
-        name: "Flexible Platypus Open Banking",
-        products: EU,
-        country_codes: EU_COUNTRIES,
-        url: "https://www.flexibleplatypus.eu",
-        primary_color: "#00857c",
-        logo: logos::FLEXIBLE,
-        routing_numbers: &[],
-        oauth: true,
-        health: Health::Healthy,
-        region: Region::Europe,
-        supported: true,
-        refresh_interval_ms: 6 * HOUR_MS,
-        login_risk: None,
-        consent_days: Some(180),
-    },
+    FLEXIBLE_PLATYPUS,
     // Plaid's Sandbox bank for OAuth QR-code authentication (its OAuth guide: "For Europe,
     // you can select Flexible Platypus Open Banking (ins_117181)"). Plaid does not publish
     // its products or countries; Tartan gives it those of its namesake ins_116834.
     InstitutionDef {
         id: "ins_117181",
-        name: "Flexible Platypus Open Banking",
-        products: EU,
-        country_codes: EU_COUNTRIES,
-        url: "https://www.flexibleplatypus.eu",
-        primary_color: "#00857c",
-        logo: logos::FLEXIBLE,
-        routing_numbers: &[],
-        oauth: true,
-        health: Health::Healthy,
-        region: Region::Europe,
-        supported: true,
-        refresh_interval_ms: 6 * HOUR_MS,
-        login_risk: None,
-        consent_days: Some(180),
+        ..FLEXIBLE_PLATYPUS
     },
 ];
 

@@ -506,9 +506,6 @@ pub struct World {
     writer: parking_lot::Mutex<()>,
     /// Group commit of the rows writes produce, on its own thread.
     commits: commit::Committer,
-    /// Whether the store keeps anything (with `--ephemeral` it does not, and writes skip
-    /// making rows).
-    persists: bool,
     store: std::sync::Arc<dyn Store>,
     pub policy: KeyPolicy,
     pub webhook_policy: WebhookPolicy,
@@ -548,7 +545,6 @@ impl World {
             state: RwLock::new(state),
             writer: parking_lot::Mutex::new(()),
             commits: commit::Committer::start(store.clone())?,
-            persists: store.persists(),
             store,
             policy,
             webhook_policy,
@@ -660,7 +656,8 @@ impl World {
                 _ => false,
             });
             drop(state);
-            let rows = if self.persists {
+            // With `--ephemeral` nothing is kept, so no rows are made.
+            let rows = if self.store.persists() {
                 changes
                     .iter()
                     .map(Record::to_row)
