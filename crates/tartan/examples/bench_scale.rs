@@ -219,12 +219,17 @@ impl CpuMeter {
         }
     }
 
+    /// Tartan's CPU seconds since the start.
+    fn tartan_seconds(&self) -> Option<f64> {
+        self.tartan
+            .and_then(|(p, a)| Some(proc_stat(p, self.clk_tck)?.1 - a))
+    }
+
     /// "cpu: tartan N% of a core, bench M%".
     fn report(&self) -> String {
         let wall = self.started.elapsed().as_secs_f64();
         let tartan = self
-            .tartan
-            .and_then(|(p, a)| Some(proc_stat(p, self.clk_tck)?.1 - a))
+            .tartan_seconds()
             .map_or("?".to_owned(), |d| format!("{:.0}%", 100.0 * d / wall));
         let me = self
             .me
@@ -716,6 +721,7 @@ async fn phase_create(c: &Ctx) -> anyhow::Result<(String, Vec<String>)> {
     let mut spent = Duration::ZERO;
     let mut first = true;
     let mut block_rates = Vec::new();
+    let mut block_cpu = Vec::new();
     while tokens.len() < s.items && Instant::now() < deadline {
         let from = tokens.len();
         let n = if first { 1000 } else { 10_000 }.min(s.items - from);
@@ -736,6 +742,11 @@ async fn phase_create(c: &Ctx) -> anyhow::Result<(String, Vec<String>)> {
         let took = started.elapsed();
         spent += took;
         let rate = made as f64 / took.as_secs_f64();
+        // Tartan's CPU per Item: what creation costs, whatever else the machine is doing.
+        let cpu_per_item = cpu
+            .tartan_seconds()
+            .filter(|_| made > 0)
+            .map(|s| 1e6 * s / made as f64);
         let errors = c.tartan.failures.total() - errors_before;
         println!(
             "   Items {from}..{}: {made} in {:.2} s, {rate:.0} creates/s; {}{}",
@@ -754,6 +765,13 @@ async fn phase_create(c: &Ctx) -> anyhow::Result<(String, Vec<String>)> {
                 rate,
                 "creates/s",
             );
+            if let Some(us) = cpu_per_item {
+                c.results.put(
+                    &format!("create_cpu_items_{from}_{}", tokens.len()),
+                    us,
+                    "us/Item",
+                );
+            }
         }
         if made < n {
             println!("   creation stopped early: {made} of {n} (deadline or MAX_ERRORS)");
@@ -769,6 +787,7 @@ async fn phase_create(c: &Ctx) -> anyhow::Result<(String, Vec<String>)> {
             }
         } else {
             block_rates.push(rate);
+            block_cpu.extend(cpu_per_item);
         }
         first = false;
     }
@@ -1220,30 +1239,44 @@ fn targets(c: &Ctx) {
                 overall.unwrap_or(f64::NAN)
             ),
         );
+        // Full 10,000-Item blocks of a per-block measure.
+        let blocks = |prefix: &str| -> Vec<f64> {
+            find(prefix)
+                .into_iter()
+                .filter(|(n, _)| {
+                    let mut parts = n.trim_start_matches(prefix).split('_');
+                    let a: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                    let b: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+                    b.saturating_sub(a) == 10_000
+                })
+                .map(|(_, v)| v)
+                .collect()
+        };
+        let list = |v: &[f64]| {
+            v.iter()
+                .map(|x| format!("{x:.0}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         // No slow-down: every full later block at least 90% of the first 10,000's rate.
-        let blocks: Vec<(String, f64)> = find("create_rate_items_")
-            .into_iter()
-            .filter(|(n, _)| {
-                let mut parts = n.trim_start_matches("create_rate_items_").split('_');
-                let a: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-                let b: usize = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-                b - a == 10_000
-            })
-            .collect();
-        let verdict = (blocks.len() >= 2).then(|| {
-            let first = blocks[0].1;
-            blocks.iter().all(|(_, v)| *v >= 0.9 * first)
-        });
+        let rates = blocks("create_rate_items_");
         line(
             "create_no_slowdown",
-            verdict,
+            (rates.len() >= 2).then(|| rates.iter().all(|v| *v >= 0.9 * rates[0])),
             format!(
-                "full 10,000 blocks {} (target: none below 90% of the first)",
-                blocks
-                    .iter()
-                    .map(|(_, v)| format!("{v:.0}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                "full 10,000 blocks {} creates/s (target: none below 90% of the first)",
+                list(&rates)
+            ),
+        );
+        // The same, as Tartan's CPU per Item, which the machine's other load does not move:
+        // no block costs more than the first by over 1/0.9.
+        let cost = blocks("create_cpu_items_");
+        line(
+            "create_cost_flat",
+            (cost.len() >= 2).then(|| cost.iter().all(|v| *v * 0.9 <= cost[0])),
+            format!(
+                "Tartan CPU per Item in full 10,000 blocks {} us (target: none above the first by over 11%)",
+                list(&cost)
             ),
         );
         let end = find("rss_at_end_").pop();

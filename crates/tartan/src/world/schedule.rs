@@ -32,6 +32,15 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    pub fn reserve_items(&mut self, n: usize) {
+        self.items.reserve(n);
+    }
+
+    pub fn shrink_to_fit(&mut self) {
+        self.items.shrink_to_fit();
+        self.triggers.shrink_to_fit();
+    }
+
     /// Sets the Item's next timer (or none).
     pub fn set_item(&mut self, item_id: &str, next: Option<(i64, Timer)>) {
         if self.items.get(item_id) == next.as_ref() {
