@@ -38,6 +38,12 @@ ENDPOINTS = [
     "/payment_profile/get",
     "/payment_profile/remove",
     "/sandbox/payment_profile/reset_login",
+    "/transactions/sync",
+    "/transactions/get",
+    "/transactions/refresh",
+    "/transactions/recurring/get",
+    "/categories/get",
+    "/sandbox/transactions/create",
 ]
 
 root = Path(__file__).resolve().parent.parent

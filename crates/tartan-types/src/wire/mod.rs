@@ -4,9 +4,9 @@
 //! Fields Tartan accepts and keeps but does not interpret are `Option<Value>`.
 //!
 //! One file per product (`items.rs`, `accounts.rs`, `auth.rs`, `identity.rs`,
-//! `institutions.rs`, `sandbox.rs`, `link.rs`, `webhook_keys.rs`) and `common.rs` for the
-//! shared enums and objects; everything is re-exported here, so paths stay
-//! `tartan_types::wire::X`.
+//! `institutions.rs`, `sandbox.rs`, `link.rs`, `webhook_keys.rs`, `transactions.rs`) and
+//! `common.rs` for the shared enums and objects; everything is re-exported here, so paths
+//! stay `tartan_types::wire::X`.
 
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $( $variant:ident = $wire:literal ),* $(,)? }) => {
@@ -37,6 +37,7 @@ mod institutions;
 mod items;
 mod link;
 mod sandbox;
+mod transactions;
 mod webhook_keys;
 
 pub use accounts::*;
@@ -47,4 +48,5 @@ pub use institutions::*;
 pub use items::*;
 pub use link::*;
 pub use sandbox::*;
+pub use transactions::*;
 pub use webhook_keys::*;
