@@ -230,6 +230,11 @@ impl Item {
         }
     }
 
+    /// The calendar date (UTC) the Item was created on: the bank's day 0.
+    pub fn created_date(&self) -> time::Date {
+        super::clock::from_ms(self.created_at_ms).date()
+    }
+
     /// Whole days between the Item's creation and `now_ms`: the bank's day counter.
     pub fn days_at(&self, now_ms: i64) -> i64 {
         (now_ms - self.created_at_ms).div_euclid(DAY_MS)
@@ -237,8 +242,12 @@ impl Item {
 
     /// What the institution reports for an account right now.
     pub fn live_balance(&self, account: &AccountState, now_ms: i64) -> Balance {
-        let seed = bank::account_seed(self.seed, account.template().mask);
-        bank::truth(account.template(), seed, self.days_at(now_ms))
+        bank::transactions::balance(
+            self.seed,
+            account.template,
+            self.created_date(),
+            self.days_at(now_ms),
+        )
     }
 
     /// The accounts matching `account_ids` (all when `None`), or INVALID_ACCOUNT_ID.

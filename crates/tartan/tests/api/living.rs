@@ -18,7 +18,12 @@ fn status_of(item: &Value, product: &str, field: &str) -> Value {
 /// Items with Transactions are updated several times a day: the cached copy follows the bank.
 #[tokio::test]
 async fn transactions_items_are_updated_in_the_background() {
-    let app = frozen().await;
+    let app = spawn_app().await;
+    // A fixed day, so the day's activity is known: the card posts purchases.
+    app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
+        .await
+        .ok();
+    app.post("/tartan/clock/freeze", json!({})).await.ok();
     let token = app.item("ins_109508", &["transactions"]).await;
     let created = app.with_token("/item/get", &token).await.ok();
     let before = app.with_token("/accounts/get", &token).await.ok();
@@ -37,15 +42,15 @@ async fn transactions_items_are_updated_in_the_background() {
     );
     let after = app.with_token("/accounts/get", &token).await.ok();
     assert_ne!(
-        by_mask(&after, "0000")["balances"]["current"],
-        by_mask(&before, "0000")["balances"]["current"],
+        by_mask(&after, "3333")["balances"]["current"],
+        by_mask(&before, "3333")["balances"]["current"],
         "a day of activity reached Plaid's copy"
     );
     // The real-time call and the fresh copy agree, up to the last update.
     let live = app.with_token("/accounts/balance/get", &token).await.ok();
     assert_eq!(
-        by_mask(&live, "0000")["balances"]["current"],
-        by_mask(&after, "0000")["balances"]["current"]
+        by_mask(&live, "3333")["balances"]["current"],
+        by_mask(&after, "3333")["balances"]["current"]
     );
 }
 
@@ -267,7 +272,12 @@ async fn new_mfa_at_an_institution_requires_login_on_its_items() {
 /// An outage: live calls fail, background updates fail, the status tool shows it.
 #[tokio::test]
 async fn an_outage_fails_live_calls_and_updates_until_recovery() {
-    let app = frozen().await;
+    let app = spawn_app().await;
+    // A fixed day, so the day's activity is known: the card posts purchases.
+    app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
+        .await
+        .ok();
+    app.post("/tartan/clock/freeze", json!({})).await.ok();
     let token = app.item("ins_109508", &["transactions"]).await;
     let created = app.with_token("/item/get", &token).await.ok();
     app.trigger(json!({"institution_id": "ins_109508", "action": "outage", "code": "INSTITUTION_NOT_RESPONDING"}))

@@ -1,0 +1,536 @@
+//! The bank's transactions: what happened on each of a user's accounts each day, a pure
+//! function of the Item's seed, the account and the day (nothing is stored). Balances are
+//! these transactions summed ([`balance`]), so the two always agree.
+//!
+//! Days are counted from the Item's creation (day 0 is the day it was linked; history has
+//! negative days); the calendar date of day `d` is the creation date plus `d` days. Amounts
+//! are integer cents, positive when money leaves the account (Plaid's sign).
+
+use time::{Date, Duration, Weekday};
+
+use super::merchants::{self as mm, Merchant};
+use super::{AccountTemplate, Balance, Drift, account_seed, template};
+use crate::world::ids::splitmix;
+use tartan_types::wire::AccountType;
+
+/// A card purchase is pending at most this many days before it posts; a hold that never
+/// posts disappears after as many.
+pub const MAX_PENDING_DAYS: i64 = 5;
+
+/// Upper bound on simulated days (a clock moved decades ahead stays cheap).
+pub const MAX_DAYS: i64 = 3660;
+
+/// What an account does, which decides its activity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Checking,
+    Savings,
+    MoneyMarket,
+    Hsa,
+    CashManagement,
+    Cd,
+    Card,
+    BusinessCard,
+    StudentLoan,
+    Mortgage,
+    /// Investment accounts: their activity is investment transactions, not these.
+    Investment,
+}
+
+pub fn role(t: &AccountTemplate) -> Role {
+    match (t.account_type, t.subtype) {
+        (AccountType::Investment | AccountType::Brokerage, _) => Role::Investment,
+        (AccountType::Credit, _) if t.name.contains("Business") => Role::BusinessCard,
+        (AccountType::Credit, _) => Role::Card,
+        (AccountType::Loan, "mortgage") => Role::Mortgage,
+        (AccountType::Loan, _) => Role::StudentLoan,
+        (_, "checking") => Role::Checking,
+        (_, "savings") => Role::Savings,
+        (_, "money market") => Role::MoneyMarket,
+        (_, "hsa") => Role::Hsa,
+        (_, "cash management") => Role::CashManagement,
+        (_, "cd") => Role::Cd,
+        _ => Role::Savings,
+    }
+}
+
+/// Whether an account has transactions (Plaid lists only those in `/transactions/*`).
+pub fn has_transactions(t: &AccountTemplate) -> bool {
+    role(t) != Role::Investment
+}
+
+/// One transaction as the bank knows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BankTxn {
+    /// The account's template index.
+    pub account: usize,
+    /// The day the purchase was made (authorized).
+    pub authorized_day: i64,
+    /// The day it posted; `None` for an authorization hold that never posts.
+    pub posted_day: Option<i64>,
+    /// Which of the day's transactions it is (ids derive from the day and this).
+    pub slot: u8,
+    /// Amount while pending (a restaurant's tip is added when it posts).
+    pub pending_cents: i64,
+    /// Amount once posted.
+    pub cents: i64,
+    pub merchant: &'static Merchant,
+}
+
+impl BankTxn {
+    /// Whether the transaction went through a pending state before posting.
+    pub fn was_pending(&self) -> bool {
+        self.posted_day != Some(self.authorized_day)
+    }
+
+    /// Pending as of `day`: made, not yet posted, not yet dropped.
+    pub fn pending_on(&self, day: i64) -> bool {
+        self.authorized_day <= day
+            && match self.posted_day {
+                Some(p) => day < p,
+                None => day < self.authorized_day + MAX_PENDING_DAYS,
+            }
+    }
+
+    pub fn posted_by(&self, day: i64) -> bool {
+        self.posted_day.is_some_and(|p| p <= day)
+    }
+
+    /// A seed unique to this transaction under the Item's seed (ids derive from it).
+    pub fn key(&self, item_seed: u64) -> u64 {
+        splitmix(
+            item_seed
+                ^ splitmix(self.account as u64 + 1)
+                ^ splitmix((self.authorized_day as u64).wrapping_mul(256) ^ u64::from(self.slot)),
+        )
+    }
+}
+
+/// A deterministic draw in [0, 1) for (seed, day, k).
+fn draw(seed: u64, day: i64, k: u64) -> f64 {
+    let x = splitmix(seed ^ splitmix((day as u64) ^ k.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    (x >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// An amount in cents between `lo` and `hi` dollars.
+fn dollars(u: f64, lo: f64, hi: f64) -> i64 {
+    ((lo + (hi - lo) * u) * 100.0).round() as i64
+}
+
+/// The calendar date of day `day` for an Item created on `created`.
+pub fn date_of(created: Date, day: i64) -> Date {
+    created.checked_add(Duration::days(day)).unwrap_or(created)
+}
+
+fn weekend(d: Date) -> bool {
+    matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday)
+}
+
+/// Payroll on the 1st and 15th, or the Friday before when that is a weekend.
+fn payday(d: Date) -> bool {
+    let on = |x: Date| matches!(x.day(), 1 | 15);
+    (on(d) && !weekend(d))
+        || (d.weekday() == Weekday::Friday && [1, 2].iter().any(|n| on(date_of(d, *n))))
+}
+
+fn last_day_of_month(d: Date) -> bool {
+    date_of(d, 1).day() == 1
+}
+
+/// Card purchases that posted in the calendar month before `d`'s, in cents (what the
+/// statement closing in that month asks to be paid).
+fn statement_cents(item_seed: u64, card: usize, created: Date, day: i64) -> i64 {
+    let d = date_of(created, day);
+    let first_this = day - i64::from(d.day()) + 1;
+    let first_prev = first_this - i64::from(date_of(created, first_this - 1).day());
+    let mut total = 0;
+    for a in (first_prev - MAX_PENDING_DAYS)..first_this {
+        for t in purchases(item_seed, card, created, a) {
+            if t.posted_day
+                .is_some_and(|p| (first_prev..first_this).contains(&p))
+            {
+                total += t.cents;
+            }
+        }
+    }
+    total.max(0)
+}
+
+/// The account's transactions made (authorized) on `day`.
+pub fn on_day(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<BankTxn> {
+    let mut out = purchases(item_seed, account, created, day);
+    out.extend(scheduled(item_seed, account, created, day));
+    out
+}
+
+/// Everyday spending: random on any day, pending first.
+fn purchases(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<BankTxn> {
+    let t = template(account);
+    let seed = account_seed(item_seed, t.mask);
+    let u = |k: u64| draw(seed, day, k);
+    let mut out = Vec::new();
+    let txn = |slot: u8, merchant: &'static Merchant, cents: i64, lag: i64| BankTxn {
+        account,
+        authorized_day: day,
+        posted_day: Some(day + lag),
+        slot,
+        pending_cents: cents,
+        cents,
+        merchant,
+    };
+    let lag = |k: u64| 1 + (u(k) * 3.0) as i64;
+    let weekday = !weekend(date_of(created, day));
+    match role(t) {
+        Role::Checking => {
+            if u(1) < 0.30 {
+                let m = if u(2) < 0.5 {
+                    &mm::WHOLE_FOODS
+                } else {
+                    &mm::TRADER_JOES
+                };
+                out.push(txn(1, m, dollars(u(3), 25.0, 140.0), lag(4)));
+            }
+            if u(5) < 0.12 {
+                out.push(txn(2, &mm::SHELL, dollars(u(6), 30.0, 65.0), lag(7)));
+            }
+            if u(8) < 0.05 {
+                let cash = [6000, 8000, 10000][(u(9) * 3.0) as usize % 3];
+                out.push(txn(3, &mm::ATM, cash, 0));
+            }
+            if u(10) < 0.04 {
+                out.push(txn(4, &mm::VENMO, dollars(u(11), 10.0, 60.0), 0));
+            }
+        }
+        Role::Card => {
+            if u(1) < 0.45 && weekday {
+                out.push(txn(1, &mm::STARBUCKS, dollars(u(2), 3.25, 7.50), lag(3)));
+            }
+            if u(4) < 0.25 {
+                let m = if u(5) < 0.5 {
+                    &mm::SWEETGREEN
+                } else {
+                    &mm::CHIPOTLE
+                };
+                let base = dollars(u(6), 14.0, 70.0);
+                // A tip is added when the charge posts: the amount changes.
+                out.push(BankTxn {
+                    cents: base + (base as f64 * 0.18).round() as i64,
+                    ..txn(2, m, base, lag(7))
+                });
+            }
+            if u(8) < 0.10 {
+                out.push(txn(3, &mm::UBER, dollars(u(9), 9.0, 38.0), lag(10)));
+            }
+            if u(11) < 0.22 {
+                out.push(txn(4, &mm::AMAZON, dollars(u(12), 12.0, 150.0), lag(13)));
+            }
+            if u(14) < 0.02 {
+                out.push(txn(
+                    5,
+                    &mm::AMAZON_REFUND,
+                    -dollars(u(15), 10.0, 60.0),
+                    lag(16),
+                ));
+            }
+            if u(17) < 0.015 {
+                // A hotel's authorization hold, released without posting.
+                out.push(BankTxn {
+                    posted_day: None,
+                    ..txn(6, &mm::MARRIOTT, dollars(u(18), 100.0, 250.0), 0)
+                });
+            }
+        }
+        Role::BusinessCard => {
+            if u(1) < 0.03 {
+                out.push(txn(1, &mm::UNITED, dollars(u(2), 180.0, 620.0), lag(3)));
+            }
+            if u(4) < 0.06 && weekday {
+                out.push(txn(2, &mm::STAPLES, dollars(u(5), 15.0, 120.0), lag(6)));
+            }
+        }
+        Role::Hsa if u(1) < 0.05 => {
+            out.push(txn(1, &mm::CVS, dollars(u(2), 8.0, 60.0), lag(3)));
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Bills, pay, transfers and interest: on fixed days of the month, posted the same day.
+fn scheduled(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<BankTxn> {
+    let t = template(account);
+    let seed = account_seed(item_seed, t.mask);
+    let d = date_of(created, day);
+    let dom = d.day();
+    let mut out = Vec::new();
+    let mut post = |slot: u8, merchant: &'static Merchant, cents: i64| {
+        out.push(BankTxn {
+            account,
+            authorized_day: day,
+            posted_day: Some(day),
+            slot,
+            pending_cents: cents,
+            cents,
+            merchant,
+        });
+    };
+    // Monthly interest at an annual rate on the opening balance.
+    let interest = |rate: f64| -> i64 { ((t.current * rate / 12.0) * 100.0).round() as i64 };
+    match role(t) {
+        Role::Checking => {
+            if payday(d) {
+                post(20, &mm::PAYROLL_DEPOSIT, -245_000);
+            }
+            if dom == 1 {
+                post(21, &mm::MORTGAGE_PAYMENT, 128_500);
+            }
+            if dom == 5 {
+                post(22, &mm::STUDENT_LOAN_PAYMENT, 34_500);
+            }
+            if dom == 12 {
+                post(23, &mm::PGE, dollars(draw(seed, day, 30), 60.0, 140.0));
+            }
+            if dom == 16 {
+                post(24, &mm::TO_SAVINGS, 20_000);
+            }
+            if dom == 20 {
+                post(25, &mm::COMCAST, 7_999);
+            }
+            if dom == 25 {
+                let card = statement_cents(item_seed, CARD, created, day);
+                if card > 0 {
+                    post(26, &mm::CARD_PAYMENT_OUT, card);
+                }
+            }
+        }
+        Role::Savings => {
+            if dom == 16 {
+                post(20, &mm::FROM_CHECKING, -20_000);
+            }
+            if last_day_of_month(d) {
+                post(21, &mm::INTEREST_PAID, -interest(0.001).max(1));
+            }
+        }
+        Role::MoneyMarket => {
+            if last_day_of_month(d) {
+                post(21, &mm::INTEREST_PAID, -interest(0.0185));
+            }
+        }
+        Role::Cd => {
+            if last_day_of_month(d) {
+                post(21, &mm::INTEREST_PAID, -interest(0.002));
+            }
+        }
+        Role::Hsa => {
+            if dom == 15 {
+                post(20, &mm::HSA_CONTRIBUTION, -15_000);
+            }
+        }
+        Role::CashManagement => {
+            if last_day_of_month(d) {
+                post(21, &mm::INTEREST_PAID, -interest(0.03));
+            }
+            if dom == 22 {
+                let card = statement_cents(item_seed, BUSINESS_CARD, created, day);
+                if card > 0 {
+                    post(22, &mm::CARD_PAYMENT_OUT, card);
+                }
+            }
+            if dom == 1 {
+                post(23, &mm::STRIPE_PAYOUT, -180_000);
+            }
+        }
+        Role::Card => {
+            if dom == 7 {
+                post(20, &mm::NETFLIX, 1_549);
+            }
+            if dom == 18 {
+                post(21, &mm::SPOTIFY, 1_199);
+            }
+            if dom == 25 {
+                let due = statement_cents(item_seed, account, created, day);
+                if due > 0 {
+                    post(22, &mm::CARD_PAYMENT_IN, -due);
+                }
+            }
+        }
+        Role::BusinessCard => {
+            if dom == 3 {
+                post(20, &mm::AWS, dollars(draw(seed, day, 31), 120.0, 480.0));
+            }
+            if dom == 1 {
+                post(21, &mm::GOOGLE_WORKSPACE, 7_200);
+            }
+            if dom == 22 {
+                let due = statement_cents(item_seed, account, created, day);
+                if due > 0 {
+                    post(22, &mm::CARD_PAYMENT_IN, -due);
+                }
+            }
+        }
+        Role::StudentLoan => {
+            if dom == 5 {
+                post(20, &mm::LOAN_PAYMENT_IN, -34_500);
+            }
+            if dom == 28 {
+                post(21, &mm::INTEREST_CHARGE, interest(0.05));
+            }
+        }
+        Role::Mortgage => {
+            if dom == 1 {
+                post(20, &mm::LOAN_PAYMENT_IN, -128_500);
+            }
+            if dom == 28 {
+                post(21, &mm::INTEREST_CHARGE, interest(0.035));
+            }
+        }
+        Role::Investment => {}
+    }
+    out
+}
+
+/// Template indices of the accounts whose statements other accounts pay.
+const CARD: usize = 3;
+const BUSINESS_CARD: usize = 11;
+
+/// Every transaction of the account authorized in `days` (a range of day numbers).
+pub fn between(
+    item_seed: u64,
+    account: usize,
+    created: Date,
+    days: std::ops::Range<i64>,
+) -> Vec<BankTxn> {
+    let (lo, hi) = (days.start.max(-MAX_DAYS), days.end.min(MAX_DAYS + 1));
+    (lo..hi)
+        .flat_map(|day| on_day(item_seed, account, created, day))
+        .collect()
+}
+
+/// How a transaction of `cents` moves the account's `current` balance: depository balances
+/// fall when money leaves, what is owed on a card or loan rises.
+fn effect(t: &AccountTemplate, cents: i64) -> i64 {
+    match t.account_type {
+        AccountType::Credit | AccountType::Loan => cents,
+        _ => -cents,
+    }
+}
+
+/// The bank's balance for an account `days` whole days after the Item was created: the
+/// opening balance (the Sandbox's figures on day 0) plus every transaction posted since, and
+/// the available balance less what is pending beyond what was pending on day 0.
+pub fn balance(item_seed: u64, account: usize, created: Date, days: i64) -> Balance {
+    let t = template(account);
+    if t.drift == Drift::Market {
+        return super::market_truth(t, account_seed(item_seed, t.mask), days);
+    }
+    let days = days.clamp(0, MAX_DAYS);
+    let mut moved = 0i64;
+    let (mut pending_now, mut pending_start) = (0i64, 0i64);
+    for txn in between(item_seed, account, created, (-MAX_PENDING_DAYS)..(days + 1)) {
+        if txn.posted_day.is_some_and(|p| p > 0 && p <= days) {
+            moved += effect(t, txn.cents);
+        }
+        if txn.pending_on(days) {
+            pending_now += effect(t, txn.pending_cents);
+        }
+        if txn.pending_on(0) {
+            pending_start += effect(t, txn.pending_cents);
+        }
+    }
+    let current = cents_to(t.current) + moved;
+    let held = pending_now - pending_start;
+    let available = t.available.map(|a| match t.account_type {
+        // What can still be borrowed shrinks as the balance and the holds grow.
+        AccountType::Credit | AccountType::Loan => cents_to(a) - moved - held,
+        _ => cents_to(a) + moved + held,
+    });
+    Balance {
+        available: available.map(from_cents),
+        current: Some(from_cents(current)),
+        limit: t.limit,
+    }
+}
+
+fn cents_to(x: f64) -> i64 {
+    (x * 100.0).round() as i64
+}
+
+pub fn from_cents(c: i64) -> f64 {
+    c as f64 / 100.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    const CREATED: Date = date!(2026 - 03 - 10);
+
+    #[test]
+    fn the_same_seed_gives_the_same_transactions() {
+        let a = between(7, 0, CREATED, -90..30);
+        assert_eq!(a, between(7, 0, CREATED, -90..30));
+        assert_ne!(a, between(8, 0, CREATED, -90..30));
+        assert!(a.len() > 40, "a checking account is busy: {}", a.len());
+    }
+
+    #[test]
+    fn balances_are_the_opening_figures_on_day_zero() {
+        for account in 0..super::super::USER_GOOD.len() {
+            let t = template(account);
+            let b = balance(42, account, CREATED, 0);
+            if t.drift != Drift::Market {
+                assert_eq!(b.current, Some(t.current), "{}", t.name);
+                assert_eq!(b.available, t.available, "{}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn each_days_change_is_that_days_posted_transactions() {
+        for account in [0usize, 1, 3, 7, 9, 10, 11] {
+            let t = template(account);
+            let txns = between(42, account, CREATED, -MAX_PENDING_DAYS..91);
+            for day in 1..=90 {
+                let before = cents_to(balance(42, account, CREATED, day - 1).current.unwrap());
+                let after = cents_to(balance(42, account, CREATED, day).current.unwrap());
+                let posted: i64 = txns
+                    .iter()
+                    .filter(|x| x.posted_day == Some(day))
+                    .map(|x| effect(t, x.cents))
+                    .sum();
+                assert_eq!(after - before, posted, "{} on day {day}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn cards_are_paid_in_full_each_month() {
+        // The statement payment leaves the card within a month's spending of its opening.
+        let b = balance(42, CARD, CREATED, 365);
+        let opening = template(CARD).current;
+        let current = b.current.unwrap();
+        assert!(
+            (opening - 1.0..opening + 3000.0).contains(&current),
+            "{current}"
+        );
+    }
+
+    #[test]
+    fn pending_purchases_post_later_and_holds_vanish() {
+        let txns = between(42, CARD, CREATED, -365..365);
+        assert!(
+            txns.iter()
+                .any(|t| t.was_pending() && t.posted_day.is_some())
+        );
+        assert!(txns.iter().any(|t| t.posted_day.is_none()));
+        assert!(
+            txns.iter().any(|t| t.cents != t.pending_cents),
+            "tips change amounts"
+        );
+        assert!(txns.iter().all(|t| {
+            t.posted_day
+                .is_none_or(|p| p - t.authorized_day < MAX_PENDING_DAYS)
+        }));
+    }
+}
