@@ -35,7 +35,10 @@ webhooks! {
     ItemWebhookUpdateAcknowledged => "ITEM", "WEBHOOK_UPDATE_ACKNOWLEDGED";
     ItemLoginRepaired => "ITEM", "LOGIN_REPAIRED";
     ItemAuthorizationGranted => "ITEM", "AUTHORIZATION_GRANTED";
+    TransactionsInitialUpdate => "TRANSACTIONS", "INITIAL_UPDATE";
+    TransactionsHistoricalUpdate => "TRANSACTIONS", "HISTORICAL_UPDATE";
     TransactionsDefaultUpdate => "TRANSACTIONS", "DEFAULT_UPDATE";
+    TransactionsRemoved => "TRANSACTIONS", "TRANSACTIONS_REMOVED";
     TransactionsSyncUpdatesAvailable => "TRANSACTIONS", "SYNC_UPDATES_AVAILABLE";
     TransactionsRecurringUpdate => "TRANSACTIONS", "RECURRING_TRANSACTIONS_UPDATE";
     AuthDefaultUpdate => "AUTH", "DEFAULT_UPDATE";

@@ -10,6 +10,7 @@ pub mod items;
 pub mod link;
 pub mod payment_profile;
 pub mod sandbox;
+pub mod transactions;
 pub mod webhook_keys;
 
 use axum::Router;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(link::router())
         .merge(payment_profile::router())
         .merge(sandbox::router())
+        .merge(transactions::router())
         .merge(webhook_keys::router())
 }
 
@@ -49,7 +51,7 @@ pub fn with_product<R>(
             .ensure_healthy()
     })?;
     ctx.world
-        .ensure_product(&ctx.client_id, access_token, product)?;
+        .ensure_product(&ctx.client_id, access_token, product, None)?;
     ctx.world
         .read(|s| f(s.item_for_token(&ctx.client_id, access_token)?))
 }

@@ -38,6 +38,10 @@ pub fn public_token_create(
         ));
     }
     let options = req.options.unwrap_or_default();
+    let days_requested = super::transactions::days_requested(
+        options.transactions.as_ref(),
+        "options.transactions.days_requested",
+    )?;
     if let Some(url) = &options.webhook {
         ctx.world.webhook_policy.check("options.webhook", url)?;
     }
@@ -50,6 +54,7 @@ pub fn public_token_create(
             password: options.override_password.as_deref().unwrap_or("pass_good"),
             webhook: options.webhook,
             accounts: None,
+            days_requested,
         },
     )?;
     Ok(SandboxPublicTokenCreateResponse { public_token })

@@ -94,7 +94,8 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
         .map(to_ms)
 }
 
-pub const MINUTE_MS: i64 = 60_000;
+pub const SECOND_MS: i64 = 1_000;
+pub const MINUTE_MS: i64 = 60 * SECOND_MS;
 pub const HOUR_MS: i64 = 60 * MINUTE_MS;
 pub const DAY_MS: i64 = 24 * HOUR_MS;
 

@@ -19,6 +19,7 @@ use super::items::AccountState;
 use super::outbox;
 use super::schedule::{Due, Timer};
 use super::tenants::{Bank, Tenant};
+use super::transactions;
 use super::{Item, Record, State, TenantState, World, institutions};
 
 /// What a trigger is aimed at.
@@ -123,6 +124,9 @@ impl Item {
             if let Some(t) = self.next_refresh_ms {
                 timers.push((t, Timer::Refresh));
             }
+            if let Some(t) = self.txns.as_ref().and_then(|c| c.next_announcement()) {
+                timers.push((t, Timer::TransactionsReady));
+            }
         }
         timers.into_iter().min()
     }
@@ -166,9 +170,22 @@ fn announce_error(state: &State, changes: &mut Vec<Record>, item: &mut Item, now
 }
 
 /// A background update: refreshes Plaid's copy, or records the failure.
-fn refresh(bank: &Bank, item: &mut Item, now: i64) {
+fn refresh(state: &State, changes: &mut Vec<Record>, bank: &Bank, item: &mut Item, now: i64) {
     item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
+    update_copy(state, changes, bank, item, now);
+}
+
+/// Reads the bank into Plaid's copy now (a background update or `/transactions/refresh`),
+/// announcing what changed in the transactions; records the failure during an outage.
+pub fn update_copy(
+    state: &State,
+    changes: &mut Vec<Record>,
+    bank: &Bank,
+    item: &mut Item,
+    now: i64,
+) {
     let failed = bank.outage.is_some();
+    let before = item.txn_version(now);
     if !failed {
         item.refresh_cache(now);
     }
@@ -182,6 +199,95 @@ fn refresh(bank: &Bank, item: &mut Item, now: i64) {
             status.last_successful_update_ms = Some(now);
         }
     }
+    // Once the first pull is complete, an update that finds changes says so; before, the
+    // readiness webhooks do.
+    if let (Some(from), Some(to)) = (before, item.txn_version(now))
+        && from != to
+        && item.txns.as_ref().is_some_and(|c| c.announced >= 2)
+    {
+        announce_changes(state, changes, item, from, to, now);
+    }
+}
+
+/// DEFAULT_UPDATE, TRANSACTIONS_REMOVED and (when armed) SYNC_UPDATES_AVAILABLE for the
+/// changes between two versions of the copy.
+fn announce_changes(
+    state: &State,
+    changes: &mut Vec<Record>,
+    item: &Item,
+    from: transactions::Version,
+    to: transactions::Version,
+    now: i64,
+) {
+    let diff = item.changes(from, to, None);
+    if diff.is_empty() {
+        return;
+    }
+    let added = diff
+        .iter()
+        .filter(|c| matches!(c, transactions::Change::Added(_)))
+        .count();
+    let removed: Vec<String> = diff
+        .iter()
+        .filter_map(|c| match c {
+            transactions::Change::Removed(s) => Some(s.id(item.seed)),
+            _ => None,
+        })
+        .collect();
+    if added > 0 {
+        let body = json!({"new_transactions": added, "error": null});
+        let payload = outbox::payload(Webhook::TransactionsDefaultUpdate, item, body);
+        outbox::enqueue(state, changes, item, now, payload);
+    }
+    if !removed.is_empty() {
+        let body = json!({"removed_transactions": removed, "error": null});
+        let payload = outbox::payload(Webhook::TransactionsRemoved, item, body);
+        outbox::enqueue(state, changes, item, now, payload);
+    }
+    sync_updates_available(state, changes, item, now);
+}
+
+/// SYNC_UPDATES_AVAILABLE with the pull's stages, if `/transactions/sync` armed it.
+fn sync_updates_available(state: &State, changes: &mut Vec<Record>, item: &Item, now: i64) {
+    let Some(copy) = item.txns.as_ref().filter(|c| c.armed) else {
+        return;
+    };
+    let stage = copy.stage(now);
+    let body = json!({
+        "initial_update_complete": stage >= transactions::Stage::Initial,
+        "historical_update_complete": stage >= transactions::Stage::Historical,
+    });
+    let payload = outbox::payload(Webhook::TransactionsSyncUpdatesAvailable, item, body);
+    outbox::enqueue(state, changes, item, now, payload);
+}
+
+/// A stage of the first pull is complete: INITIAL_UPDATE or HISTORICAL_UPDATE, with the
+/// number of transactions it brought, then SYNC_UPDATES_AVAILABLE when armed.
+fn transactions_ready(state: &State, changes: &mut Vec<Record>, item: &mut Item, now: i64) {
+    let Some(copy) = item.txns.as_mut() else {
+        return;
+    };
+    copy.announced += 1;
+    let (hook, stage) = if copy.announced == 1 {
+        (
+            Webhook::TransactionsInitialUpdate,
+            transactions::Stage::Initial,
+        )
+    } else {
+        (
+            Webhook::TransactionsHistoricalUpdate,
+            transactions::Stage::Historical,
+        )
+    };
+    let Some(version) = item.txn_version(now) else {
+        return;
+    };
+    let version = transactions::Version { stage, ..version };
+    let count = item.copy_at(version, None).len();
+    let body = json!({"new_transactions": count, "error": null});
+    let payload = outbox::payload(hook, item, body);
+    outbox::enqueue(state, changes, item, now, payload);
+    sync_updates_available(state, changes, item, now);
 }
 
 /// Applies an Item-level action; returns what happened, for the trigger's record.
@@ -338,7 +444,8 @@ impl Run<'_> {
         let Some(item) = self.item(id) else { return };
         let bank = tenant.bank(item.institution());
         match timer {
-            Timer::Refresh => refresh(&bank, item, now),
+            Timer::Refresh => refresh(state, changes, &bank, item, now),
+            Timer::TransactionsReady => transactions_ready(state, changes, item, now),
             Timer::LoginExpiry => {
                 item.login_expires_ms = None;
                 item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);

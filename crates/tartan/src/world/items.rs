@@ -156,6 +156,9 @@ pub struct Item {
     pub accounts: Vec<AccountState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<UpdateStatus>,
+    /// What Plaid's copy of the transactions covers, and when (None without Transactions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txns: Option<super::transactions::TxnCopy>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub investments: Option<UpdateStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -375,6 +378,8 @@ pub struct NewItem<'a> {
     /// The accounts shared (account_id, template), as chosen in Link; all of the user's
     /// accounts when None. The others stay at the bank, unshared.
     pub accounts: Option<Vec<(String, usize)>>,
+    /// Days of transaction history to pull (`days_requested`; 90 when None).
+    pub days_requested: Option<u16>,
 }
 
 /// Users the Sandbox knows, beyond `user_good`; they accept any non-blank password.
@@ -654,6 +659,7 @@ impl World {
         client_id: &str,
         access_token: &str,
         product: Product,
+        days_requested: Option<u16>,
     ) -> Result<(), PlaidError> {
         let needs = self.read(|s| {
             s.item_for_token(client_id, access_token)
@@ -678,6 +684,14 @@ impl World {
             let contacted = super::events::contact_bank(state, changes, &bank, &mut item, now);
             if contacted.is_ok() {
                 item.add_product(product);
+                if product == Product::Transactions && item.txns.is_none() {
+                    // The first call starts the pull: ready on the clock, as at creation.
+                    item.txns = Some(bank.txn_copy(now, days_requested));
+                    item.transactions.get_or_insert(UpdateStatus {
+                        last_successful_update_ms: Some(now),
+                        last_failed_update_ms: None,
+                    });
+                }
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(contacted)
@@ -810,6 +824,7 @@ pub fn new_item(
             seed,
             accounts: Vec::new(),
             transactions: None,
+            txns: None,
             investments: None,
             error: None,
             removed_at_ms: None,
@@ -853,6 +868,7 @@ pub fn new_item(
         };
         if item.products.contains(&Product::Transactions) {
             item.transactions = Some(pulled.clone());
+            item.txns = Some(bank.txn_copy(now, new.days_requested));
         }
         if item.products.contains(&Product::Investments) {
             item.investments = Some(pulled);

@@ -21,6 +21,7 @@ mod logos;
 pub mod outbox;
 pub mod schedule;
 pub mod tenants;
+pub mod transactions;
 pub mod transfer;
 pub mod urls;
 pub mod views;

@@ -13,6 +13,8 @@ pub enum Timer {
     ConsentExpiry,
     LoginExpiry,
     Refresh,
+    /// A stage of the first transactions pull completes (INITIAL_UPDATE, HISTORICAL_UPDATE).
+    TransactionsReady,
 }
 
 /// Something due: a trigger, or an Item's earliest timer. Ties in time are broken by this

@@ -166,6 +166,11 @@ pub struct InstitutionSettings {
     pub health: Option<Health>,
     /// An outage: the catalogue code live calls fail with (INSTITUTION_DOWN, ...).
     pub outage: Option<ErrorCode>,
+    /// How long after Transactions starts the last 30 days, and the whole history, are ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactions_initial_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transactions_historical_ms: Option<i64>,
 }
 
 /// An institution as one tenant experiences it: its defaults with the tenant's settings.
@@ -177,6 +182,8 @@ pub struct Bank {
     pub consent_days: Option<i64>,
     pub health: Health,
     pub outage: Option<ErrorCode>,
+    pub transactions_initial_ms: i64,
+    pub transactions_historical_ms: i64,
 }
 
 impl Tenant {
@@ -196,7 +203,25 @@ impl Tenant {
                 def.health
             }),
             outage,
+            transactions_initial_ms: s
+                .and_then(|s| s.transactions_initial_ms)
+                .unwrap_or(super::transactions::INITIAL_READY_MS),
+            transactions_historical_ms: s
+                .and_then(|s| s.transactions_historical_ms)
+                .unwrap_or(super::transactions::HISTORICAL_READY_MS),
         }
+    }
+}
+
+impl Bank {
+    /// Plaid's copy of a new Item's transactions, pulled on this bank's timing.
+    pub fn txn_copy(&self, now: i64, days_requested: Option<u16>) -> super::transactions::TxnCopy {
+        super::transactions::TxnCopy::new(
+            now,
+            days_requested.unwrap_or(super::transactions::DEFAULT_DAYS),
+            self.transactions_initial_ms,
+            self.transactions_historical_ms,
+        )
     }
 }
 

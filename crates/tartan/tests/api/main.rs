@@ -14,5 +14,6 @@ mod persistence;
 mod process;
 mod sandbox;
 mod seeds;
+mod transactions;
 mod webhook_key;
 mod webhooks;

@@ -518,6 +518,13 @@ fn finish(
                 password: "pass_good",
                 webhook: token.request.webhook.clone(),
                 accounts: Some(chosen),
+                days_requested: token
+                    .request
+                    .transactions
+                    .as_ref()
+                    .and_then(|t| t.get("days_requested"))
+                    .and_then(serde_json::Value::as_u64)
+                    .map(|d| d.clamp(1, 730) as u16),
             };
             let (mut item, public) = items::new_item(state, changes, &s.client_id, new, now)?;
             for p in consent_products(token) {

@@ -1,0 +1,475 @@
+//! Transactions: `/transactions/sync`, `/transactions/get`, `/transactions/refresh` and
+//! `/categories/get`, over Plaid's copy (`world::transactions`).
+
+use axum::Router;
+use serde_json::Value;
+use tartan_types::wire::{
+    self, CategoriesGetRequest, CategoriesGetResponse, Category, Counterparty, Location,
+    PaymentMeta, PersonalFinanceCategory, Product, RemovedTransaction, TransactionsGetRequest,
+    TransactionsGetResponse, TransactionsRefreshRequest, TransactionsRefreshResponse,
+    TransactionsSyncRequest, TransactionsSyncResponse,
+};
+use tartan_types::{ErrorCode, PlaidError};
+use time::Date;
+
+use super::{cached_accounts, item_wire, with_product};
+use crate::surface::{AppState, Ctx, plaid, plaid_write};
+use crate::world::Item;
+use crate::world::bank::merchants::{self, Channel};
+use crate::world::bank::transactions::{self as bank_txns, date_of, from_cents};
+use crate::world::items::AccountState;
+use crate::world::transactions::{Change, Cursor, Shown, Stage, Version};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/transactions/sync", plaid_write(sync))
+        .route("/transactions/get", plaid_write(get))
+        .route("/transactions/refresh", plaid_write(refresh))
+        .route("/categories/get", plaid(categories))
+}
+
+/// `days_requested` from a product options object (`{"days_requested": n}`), 1 to 730.
+pub fn days_requested(options: Option<&Value>, field: &str) -> Result<Option<u16>, PlaidError> {
+    let Some(v) = options.and_then(|o| o.get("days_requested")) else {
+        return Ok(None);
+    };
+    days_in_range(v.as_i64(), field)
+}
+
+fn days_in_range(days: Option<i64>, field: &str) -> Result<Option<u16>, PlaidError> {
+    match days {
+        None => Ok(None),
+        Some(d) if (1..=730).contains(&d) => Ok(Some(d as u16)),
+        Some(_) => Err(PlaidError::invalid_field(
+            field,
+            "must be between 1 and 730",
+        )),
+    }
+}
+
+/// How a request wants transactions shown.
+struct Shape {
+    original_description: bool,
+    pfc_v1: bool,
+}
+
+fn pfc_version(v: Option<&str>, field: &str) -> Result<bool, PlaidError> {
+    match v {
+        None | Some("v2") => Ok(false),
+        Some("v1") => Ok(true),
+        Some(_) => Err(PlaidError::invalid_field(field, "must be v1 or v2")),
+    }
+}
+
+/// Counted how Plaid counts (`count`): 1 to 500, `default` when absent.
+fn count(n: Option<i64>, field: &str, default: usize) -> Result<usize, PlaidError> {
+    match n {
+        None => Ok(default),
+        Some(n) if (1..=500).contains(&n) => Ok(n as usize),
+        Some(_) => Err(PlaidError::invalid_field(
+            field,
+            "must be between 1 and 500",
+        )),
+    }
+}
+
+fn wire_date(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// A transaction of Plaid's copy on the wire.
+fn transaction(item: &Item, account: &AccountState, s: &Shown, shape: &Shape) -> wire::Transaction {
+    let m = s.txn.merchant;
+    let created = item.created_date();
+    let cents = if s.pending {
+        s.txn.pending_cents
+    } else {
+        s.txn.cents
+    };
+    let (primary, detailed) = if shape.pfc_v1 {
+        (m.pfc.0, m.pfc.1)
+    } else {
+        m.pfc_v2()
+    };
+    let entity_id = m.entity_id();
+    let logo = m.logo_url();
+    let counterparties = m
+        .merchant_name
+        .map(|name| Counterparty {
+            name: name.into(),
+            entity_id: entity_id.clone(),
+            kind: m.party.as_str().into(),
+            website: m.website.map(Into::into),
+            logo_url: logo.clone().map(Into::into),
+            confidence_level: Some(m.pfc.2.into()),
+            account_numbers: None,
+        })
+        .into_iter()
+        .collect();
+    let place = m.place;
+    wire::Transaction {
+        account_id: item.account_id(account),
+        amount: from_cents(cents),
+        iso_currency_code: Some(item.institution().currency().into()),
+        unofficial_currency_code: None,
+        category: Some(m.category.iter().map(|c| (*c).into()).collect()),
+        category_id: Some(m.category_id.into()),
+        check_number: None,
+        date: wire_date(date_of(created, s.day())),
+        datetime: None,
+        authorized_date: Some(wire_date(date_of(created, s.txn.authorized_day))),
+        authorized_datetime: None,
+        location: Location {
+            address: place
+                .map(|p| p.address.into())
+                .filter(|a: &wire::Text| !a.is_empty()),
+            city: place.map(|p| p.city.into()),
+            region: place.map(|p| p.region.into()),
+            postal_code: place.map(|p| p.postal_code.into()),
+            country: place.map(|_| "US".into()),
+            lat: place.map(|p| p.lat),
+            lon: place.map(|p| p.lon),
+            store_number: place.and_then(|p| p.store_number).map(Into::into),
+        },
+        name: m.description.to_owned(),
+        merchant_name: m.merchant_name.map(Into::into),
+        original_description: shape.original_description.then(|| m.description.to_owned()),
+        payment_meta: PaymentMeta {
+            payment_processor: m.payment_processor.map(Into::into),
+            ..PaymentMeta::default()
+        },
+        pending: s.pending,
+        pending_transaction_id: (!s.pending && s.txn.was_pending())
+            .then(|| crate::world::transactions::txn_id(item.seed, &s.txn, true)),
+        account_owner: None,
+        transaction_id: s.id(item.seed),
+        transaction_type: Some(
+            match m.channel {
+                Channel::InStore => "place",
+                Channel::Online => "digital",
+                Channel::Other => "special",
+            }
+            .into(),
+        ),
+        logo_url: logo.map(Into::into),
+        website: m.website.map(Into::into),
+        payment_channel: m.channel.as_str().into(),
+        personal_finance_category: Some(PersonalFinanceCategory {
+            primary: primary.into(),
+            detailed: detailed.into(),
+            confidence_level: Some(m.pfc.2.into()),
+            version: Some(if shape.pfc_v1 { "v1" } else { "v2" }.into()),
+        }),
+        business_finance_category: None,
+        transaction_code: None,
+        personal_finance_category_icon_url: Some(format!(
+            "https://plaid-category-icons.plaid.com/PFC_{primary}.png"
+        )),
+        counterparties,
+        merchant_entity_id: entity_id,
+        client_customization: None,
+    }
+}
+
+fn account_of<'a>(item: &'a Item, s: &Shown) -> Option<&'a AccountState> {
+    item.accounts.iter().find(|a| a.template == s.txn.account)
+}
+
+/// The Item's accounts that have transactions, with Plaid's cached balances.
+fn txn_accounts(item: &Item, only: Option<usize>) -> Vec<wire::Account> {
+    let accounts: Vec<&AccountState> = item
+        .accounts
+        .iter()
+        .filter(|a| bank_txns::has_transactions(a.template()))
+        .filter(|a| only.is_none_or(|t| t == a.template))
+        .collect();
+    cached_accounts(item, &accounts)
+}
+
+/// The template of the account `account_id` names, or INVALID_ACCOUNT_ID.
+fn account_template(item: &Item, account_id: &str) -> Result<usize, PlaidError> {
+    item.accounts
+        .iter()
+        .find(|a| item.account_id(a) == account_id)
+        .map(|a| a.template)
+        .ok_or_else(|| {
+            PlaidError::new(ErrorCode::INVALID_ACCOUNT_ID).with_message(format!(
+                "failed to find requested account ID for requested item: {account_id}"
+            ))
+        })
+}
+
+fn bad_cursor() -> PlaidError {
+    PlaidError::invalid_field(
+        "cursor",
+        "must be a next_cursor that /transactions/sync returned for this Item (and this account_id, if one is given)",
+    )
+}
+
+/// The Item's changes since a cursor, a page at a time (Plaid's sync contract).
+pub fn sync(
+    ctx: &Ctx<'_>,
+    req: TransactionsSyncRequest,
+) -> Result<TransactionsSyncResponse, PlaidError> {
+    let count = count(req.count, "count", 100)?;
+    let options = req.options.unwrap_or_default();
+    let shape = Shape {
+        original_description: options.include_original_description.unwrap_or(false),
+        pfc_v1: pfc_version(
+            options.personal_finance_category_version.as_deref(),
+            "options.personal_finance_category_version",
+        )?,
+    };
+    let days = days_in_range(options.days_requested, "options.days_requested")?;
+    ctx.world.read(|s| {
+        s.item_for_token(&ctx.client_id, &req.access_token)?
+            .ensure_healthy()
+    })?;
+    ctx.world
+        .start_sync(&ctx.client_id, &req.access_token, days)?;
+    let now = ctx.now_ms();
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        let only = options
+            .account_id
+            .as_deref()
+            .map(|id| account_template(item, id))
+            .transpose()?;
+        let tag = Cursor::tag_for(&item.item_id, options.account_id.as_deref());
+        let current = item.txn_version(now).unwrap_or(Version::EMPTY);
+        let respond = |added, modified, removed, next_cursor: String, has_more| {
+            Ok(TransactionsSyncResponse {
+                transactions_update_status: current.stage.update_status().into(),
+                accounts: txn_accounts(item, only),
+                added,
+                modified,
+                removed,
+                next_cursor,
+                has_more,
+            })
+        };
+        let cursor = match req.cursor.as_deref() {
+            None | Some("") => None,
+            Some("now") => {
+                // Only what changes from now on (for moving off /transactions/get).
+                if current.stage == Stage::NotReady {
+                    return respond(vec![], vec![], vec![], String::new(), false);
+                }
+                let next = Cursor {
+                    tag,
+                    from: current,
+                    to: current,
+                    offset: 0,
+                };
+                return respond(vec![], vec![], vec![], next.encode(), false);
+            }
+            Some(c) => Some(
+                Cursor::decode(c)
+                    .filter(|c| c.tag == tag)
+                    .ok_or_else(bad_cursor)?,
+            ),
+        };
+        let (from, offset) = cursor.map_or((Version::EMPTY, 0), |c| (c.from, c.offset as usize));
+        if from.stage == Stage::NotReady && current.stage == Stage::NotReady {
+            // Too early: nothing yet, and no cursor (Quickstart waits on exactly this).
+            return respond(vec![], vec![], vec![], String::new(), false);
+        }
+        let to = match cursor {
+            Some(c) if c.offset > 0 => {
+                if c.to != current {
+                    return Err(PlaidError::new(
+                        ErrorCode::TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION,
+                    ));
+                }
+                c.to
+            }
+            _ => current,
+        };
+        let changes = item.changes(from, to, only);
+        let end = (offset + count).min(changes.len());
+        let page = changes.get(offset.min(end)..end).unwrap_or_default();
+        let (mut added, mut modified, mut removed) = (vec![], vec![], vec![]);
+        for change in page {
+            let s = change.shown();
+            let Some(account) = account_of(item, s) else {
+                continue;
+            };
+            match change {
+                Change::Added(s) => added.push(transaction(item, account, s, &shape)),
+                Change::Modified(s) => modified.push(transaction(item, account, s, &shape)),
+                Change::Removed(s) => removed.push(RemovedTransaction {
+                    transaction_id: s.id(item.seed),
+                    account_id: item.account_id(account),
+                }),
+            }
+        }
+        let has_more = end < changes.len();
+        let next = if has_more {
+            Cursor {
+                tag,
+                from,
+                to,
+                offset: end as u32,
+            }
+        } else {
+            Cursor {
+                tag,
+                from: to,
+                to,
+                offset: 0,
+            }
+        };
+        respond(added, modified, removed, next.encode(), has_more)
+    })
+}
+
+fn parse_date(s: &str, field: &str) -> Result<Date, PlaidError> {
+    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| PlaidError::invalid_field(field, "must be a date in the form YYYY-MM-DD"))
+}
+
+/// Transactions in a date range, newest first, paged by `count` and `offset`.
+pub fn get(
+    ctx: &Ctx<'_>,
+    req: TransactionsGetRequest,
+) -> Result<TransactionsGetResponse, PlaidError> {
+    let start = parse_date(&req.start_date, "start_date")?;
+    let end = parse_date(&req.end_date, "end_date")?;
+    if start > end {
+        return Err(PlaidError::invalid_field(
+            "start_date",
+            "must be on or before end_date",
+        ));
+    }
+    let options = req.options.unwrap_or_default();
+    let count = count(options.count, "options.count", 100)?;
+    let offset = match options.offset {
+        None => 0,
+        Some(n) if n >= 0 => n as usize,
+        Some(_) => {
+            return Err(PlaidError::invalid_field(
+                "options.offset",
+                "must be 0 or more",
+            ));
+        }
+    };
+    let shape = Shape {
+        original_description: options.include_original_description.unwrap_or(false),
+        pfc_v1: pfc_version(
+            options.personal_finance_category_version.as_deref(),
+            "options.personal_finance_category_version",
+        )?,
+    };
+    let days = days_in_range(options.days_requested, "options.days_requested")?;
+    let now = ctx.now_ms();
+    let ready = ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        item.ensure_healthy()?;
+        Ok::<_, PlaidError>(item.txns.is_some())
+    })?;
+    if !ready {
+        // The first call on an Item without Transactions starts the pull.
+        ctx.world.ensure_product(
+            &ctx.client_id,
+            &req.access_token,
+            Product::Transactions,
+            days,
+        )?;
+        return Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY));
+    }
+    with_product(ctx, &req.access_token, Product::Transactions, |item| {
+        let version = item.txn_version(now).unwrap_or(Version::EMPTY);
+        if version.stage == Stage::NotReady {
+            return Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY));
+        }
+        let only: Option<Vec<usize>> = match options.account_ids.as_deref() {
+            None | Some([]) => None,
+            Some(ids) => Some(
+                ids.iter()
+                    .map(|id| account_template(item, id))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let created = item.created_date();
+        let mut shown: Vec<Shown> = item
+            .copy_at(version, None)
+            .into_iter()
+            .filter(|s| only.as_ref().is_none_or(|o| o.contains(&s.txn.account)))
+            .filter(|s| (start..=end).contains(&date_of(created, s.day())))
+            .collect();
+        shown.reverse();
+        let total = shown.len();
+        let transactions = shown
+            .iter()
+            .skip(offset)
+            .take(count)
+            .filter_map(|s| Some(transaction(item, account_of(item, s)?, s, &shape)))
+            .collect();
+        let accounts = match &only {
+            None => txn_accounts(item, None),
+            Some(o) => o
+                .iter()
+                .flat_map(|t| txn_accounts(item, Some(*t)))
+                .collect(),
+        };
+        Ok(TransactionsGetResponse {
+            accounts,
+            transactions,
+            total_transactions: total as i64,
+            item: item_wire(item, false),
+        })
+    })
+}
+
+/// Asks the bank for new transactions now; the webhooks follow.
+pub fn refresh(
+    ctx: &Ctx<'_>,
+    req: TransactionsRefreshRequest,
+) -> Result<TransactionsRefreshResponse, PlaidError> {
+    let has = ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        item.ensure_healthy()?;
+        Ok::<_, PlaidError>(item.products.contains(&Product::Transactions))
+    })?;
+    if !has {
+        ctx.world.ensure_product(
+            &ctx.client_id,
+            &req.access_token,
+            Product::Transactions,
+            None,
+        )?;
+    }
+    ctx.world
+        .refresh_transactions(&ctx.client_id, &req.access_token)?;
+    Ok(TransactionsRefreshResponse {})
+}
+
+/// The legacy categories Tartan's transactions carry.
+pub fn categories(
+    _ctx: &Ctx<'_>,
+    _req: CategoriesGetRequest,
+) -> Result<CategoriesGetResponse, PlaidError> {
+    let mut seen = std::collections::BTreeMap::new();
+    for m in merchants::ALL {
+        seen.entry(m.category_id).or_insert(m.category);
+    }
+    Ok(CategoriesGetResponse {
+        categories: seen
+            .into_iter()
+            .map(|(id, hierarchy)| Category {
+                category_id: id.into(),
+                group: if id.starts_with("10")
+                    || id.starts_with("15")
+                    || id.starts_with("16")
+                    || id.starts_with("21")
+                {
+                    "special"
+                } else {
+                    "place"
+                }
+                .into(),
+                hierarchy: hierarchy.iter().map(|h| (*h).into()).collect(),
+            })
+            .collect(),
+    })
+}

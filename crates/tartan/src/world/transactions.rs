@@ -1,0 +1,459 @@
+//! Plaid's copy of an Item's transactions: the bank's transactions ([`bank::transactions`])
+//! as of the Item's last successful update, within the history Plaid has pulled so far.
+//!
+//! Nothing here is stored but the few facts of [`TxnCopy`]: which history was asked for and
+//! when its two stages are ready. A *version* of the copy (the stage and the bank day of the
+//! last update) is what a sync cursor remembers; the changes between two versions are computed
+//! by reading the bank at both.
+
+use serde::{Deserialize, Serialize};
+
+use tartan_types::PlaidError;
+use tartan_types::wire::Product;
+
+use super::bank::transactions::{self as bank_txns, BankTxn, MAX_PENDING_DAYS};
+use super::clock::SECOND_MS;
+use super::ids;
+use super::{Item, Record, World, events};
+
+/// Plaid's published timing: the last 30 days within about 10 s of linking, the whole
+/// history within about a minute (https://plaid.com/docs/transactions/webhooks/).
+pub const INITIAL_READY_MS: i64 = 10 * SECOND_MS;
+pub const HISTORICAL_READY_MS: i64 = 60 * SECOND_MS;
+/// `days_requested` when none is given, as Plaid.
+pub const DEFAULT_DAYS: u16 = 90;
+/// The first pull covers this many days.
+const INITIAL_DAYS: i64 = 30;
+
+/// What Tartan keeps about an Item's Transactions besides the bank's function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TxnCopy {
+    /// When Transactions was initialized (the first pull started).
+    pub since_ms: i64,
+    /// When the last 30 days are in the copy (INITIAL_UPDATE).
+    pub initial_ms: i64,
+    /// When the whole requested history is (HISTORICAL_UPDATE).
+    pub historical_ms: i64,
+    /// Days of history asked for (`days_requested`).
+    pub days: u16,
+    /// `/transactions/sync` was called: SYNC_UPDATES_AVAILABLE is armed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub armed: bool,
+    /// Readiness webhooks sent: 1 after INITIAL_UPDATE, 2 after HISTORICAL_UPDATE.
+    #[serde(default)]
+    pub announced: u8,
+}
+
+impl TxnCopy {
+    pub fn new(now: i64, days: u16, initial_after_ms: i64, historical_after_ms: i64) -> Self {
+        Self {
+            since_ms: now,
+            initial_ms: now + initial_after_ms,
+            historical_ms: now + historical_after_ms.max(initial_after_ms),
+            days: days.clamp(1, 730),
+            armed: false,
+            announced: 0,
+        }
+    }
+
+    /// The stage of the pull at `now`.
+    pub fn stage(&self, now: i64) -> Stage {
+        if now >= self.historical_ms {
+            Stage::Historical
+        } else if now >= self.initial_ms {
+            Stage::Initial
+        } else {
+            Stage::NotReady
+        }
+    }
+
+    /// When the next readiness webhook is due, if one is.
+    pub fn next_announcement(&self) -> Option<i64> {
+        match self.announced {
+            0 => Some(self.initial_ms),
+            1 => Some(self.historical_ms),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Stage {
+    NotReady = 0,
+    Initial = 1,
+    Historical = 2,
+}
+
+impl Stage {
+    /// `transactions_update_status`.
+    pub fn update_status(self) -> &'static str {
+        match self {
+            Self::NotReady => "NOT_READY",
+            Self::Initial => "INITIAL_UPDATE_COMPLETE",
+            Self::Historical => "HISTORICAL_UPDATE_COMPLETE",
+        }
+    }
+
+    fn from_u8(n: u8) -> Option<Self> {
+        match n {
+            0 => Some(Self::NotReady),
+            1 => Some(Self::Initial),
+            2 => Some(Self::Historical),
+            _ => None,
+        }
+    }
+}
+
+/// A state of Plaid's copy: what a client that synced up to it has seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Version {
+    pub stage: Stage,
+    /// The bank day (days since the Item's creation) of the update the copy reflects.
+    pub day: i64,
+}
+
+impl Version {
+    pub const EMPTY: Version = Version {
+        stage: Stage::NotReady,
+        day: 0,
+    };
+}
+
+/// A transaction as Plaid's copy shows it at some version.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown {
+    pub txn: BankTxn,
+    /// Shown as pending (its pending id) or posted.
+    pub pending: bool,
+}
+
+impl Shown {
+    /// The day the copy dates it: the posting day, or the day it was made while pending.
+    pub fn day(&self) -> i64 {
+        match (self.pending, self.txn.posted_day) {
+            (false, Some(p)) => p,
+            _ => self.txn.authorized_day,
+        }
+    }
+
+    pub fn id(&self, item_seed: u64) -> String {
+        txn_id(item_seed, &self.txn, self.pending)
+    }
+}
+
+/// A transaction's id: the pending and the posted versions of a purchase differ.
+pub fn txn_id(item_seed: u64, txn: &BankTxn, pending: bool) -> String {
+    let kind = if pending { "pending" } else { "posted" };
+    ids::object_id_from(ids::derive(txn.key(item_seed), kind, 0))
+}
+
+impl Item {
+    /// The version of Plaid's copy at `now`; `None` when the Item has no Transactions.
+    pub fn txn_version(&self, now: i64) -> Option<Version> {
+        let copy = self.txns.as_ref()?;
+        let as_of = self
+            .transactions
+            .as_ref()
+            .and_then(|s| s.last_successful_update_ms)
+            .unwrap_or(copy.since_ms);
+        Some(Version {
+            stage: copy.stage(now),
+            day: self.days_at(as_of),
+        })
+    }
+
+    /// The first day a version's history reaches back to.
+    fn window_start(&self, stage: Stage) -> i64 {
+        let Some(copy) = &self.txns else { return 0 };
+        let since = self.days_at(copy.since_ms);
+        match stage {
+            Stage::NotReady => i64::MAX,
+            Stage::Initial => since - INITIAL_DAYS,
+            Stage::Historical => since - i64::from(copy.days),
+        }
+    }
+
+    /// Plaid's copy at `version`: every transaction of the Item's shared accounts (those with
+    /// transactions) made by then, in the version's window, oldest first.
+    pub fn copy_at(&self, version: Version, account: Option<usize>) -> Vec<Shown> {
+        self.shown_between(
+            version,
+            account,
+            self.window_start(version.stage),
+            version.day,
+        )
+    }
+
+    /// The copy at `version`, limited to transactions made on days `lo..=hi`.
+    fn shown_between(
+        &self,
+        version: Version,
+        account: Option<usize>,
+        lo: i64,
+        hi: i64,
+    ) -> Vec<Shown> {
+        if version.stage == Stage::NotReady {
+            return Vec::new();
+        }
+        let start = self.window_start(version.stage);
+        let created = self.created_date();
+        let mut out = Vec::new();
+        for a in &self.accounts {
+            if account.is_some_and(|t| t != a.template)
+                || !bank_txns::has_transactions(a.template())
+            {
+                continue;
+            }
+            let from = lo.max(start) - MAX_PENDING_DAYS;
+            for txn in bank_txns::between(
+                self.seed,
+                a.template,
+                created,
+                from..hi.min(version.day) + 1,
+            ) {
+                let shown = if txn.posted_by(version.day) {
+                    Shown {
+                        txn,
+                        pending: false,
+                    }
+                } else if txn.pending_on(version.day) {
+                    Shown { txn, pending: true }
+                } else {
+                    continue;
+                };
+                if shown.day() >= start {
+                    out.push(shown);
+                }
+            }
+        }
+        out.sort_by_key(|s| (s.day(), s.txn.account, s.txn.authorized_day, s.txn.slot));
+        out
+    }
+
+    /// What changed in Plaid's copy from `from` to `to`, in the order it changed.
+    pub fn changes(&self, from: Version, to: Version, account: Option<usize>) -> Vec<Change> {
+        let seed = self.seed;
+        // Only days after the older update can differ, unless the window grew.
+        let (lo, hi) = if from.stage == to.stage && from.stage != Stage::NotReady {
+            (
+                from.day.min(to.day) - MAX_PENDING_DAYS,
+                to.day.max(from.day),
+            )
+        } else {
+            (i64::MIN / 4, to.day.max(from.day))
+        };
+        let before = self.shown_between(from, account, lo, hi);
+        let after = self.shown_between(to, account, lo, hi);
+        let before_ids: foldhash::HashMap<String, &Shown> =
+            before.iter().map(|s| (s.id(seed), s)).collect();
+        let after_ids: foldhash::HashSet<String> = after.iter().map(|s| s.id(seed)).collect();
+        let mut out = Vec::new();
+        for s in &after {
+            let id = s.id(seed);
+            match before_ids.get(&id) {
+                None => out.push(Change::Added(*s)),
+                Some(old) if old.txn != s.txn => out.push(Change::Modified(*s)),
+                Some(_) => {}
+            }
+        }
+        for s in &before {
+            let id = s.id(seed);
+            if !after_ids.contains(&id) {
+                out.push(Change::Removed(*s));
+            }
+        }
+        // Removals happened when the pending version was replaced or dropped.
+        out.sort_by_key(|c| {
+            let s = c.shown();
+            let when = match c {
+                Change::Removed(s) => s
+                    .txn
+                    .posted_day
+                    .unwrap_or(s.txn.authorized_day + MAX_PENDING_DAYS),
+                _ => s.day(),
+            };
+            (
+                when,
+                s.txn.account,
+                s.txn.authorized_day,
+                s.txn.slot,
+                c.rank(),
+            )
+        });
+        out
+    }
+}
+
+/// A change to Plaid's copy, as `/transactions/sync` reports it.
+#[derive(Debug, Clone, Copy)]
+pub enum Change {
+    Added(Shown),
+    Modified(Shown),
+    Removed(Shown),
+}
+
+impl Change {
+    pub fn shown(&self) -> &Shown {
+        match self {
+            Self::Added(s) | Self::Modified(s) | Self::Removed(s) => s,
+        }
+    }
+
+    fn rank(&self) -> u8 {
+        match self {
+            Self::Removed(_) => 0,
+            Self::Added(_) => 1,
+            Self::Modified(_) => 2,
+        }
+    }
+}
+
+/// Where a client stands in an Item's stream of changes: synced up to `from`, paging through
+/// the changes to `to`, `offset` of them already read. Opaque on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    /// Ties the cursor to its Item (and account stream).
+    pub tag: u64,
+    pub from: Version,
+    pub to: Version,
+    pub offset: u32,
+}
+
+const CURSOR_VERSION: &str = "t1";
+
+impl Cursor {
+    /// The tag of an Item's stream (`account_id` for a per-account stream).
+    pub fn tag_for(item_id: &str, account_id: Option<&str>) -> u64 {
+        let mut key = item_id.to_owned();
+        if let Some(a) = account_id {
+            key.push('/');
+            key.push_str(a);
+        }
+        ids::stable_hash(key.as_bytes())
+    }
+
+    pub fn encode(&self) -> String {
+        use base64::Engine;
+        let raw = format!(
+            "{CURSOR_VERSION}.{:x}.{}.{}.{}.{}.{}",
+            self.tag,
+            self.from.stage as u8,
+            self.from.day,
+            self.to.stage as u8,
+            self.to.day,
+            self.offset
+        );
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
+    }
+
+    /// Reads a cursor; `None` when it is not one Tartan made.
+    pub fn decode(s: &str) -> Option<Self> {
+        use base64::Engine;
+        let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(s.trim_end_matches('='))
+            .ok()?;
+        let raw = String::from_utf8(raw).ok()?;
+        let mut parts = raw.split('.');
+        if parts.next()? != CURSOR_VERSION {
+            return None;
+        }
+        let tag = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let version = |parts: &mut std::str::Split<'_, char>| -> Option<Version> {
+            let stage = Stage::from_u8(parts.next()?.parse().ok()?)?;
+            let day = parts.next()?.parse().ok()?;
+            Some(Version { stage, day })
+        };
+        let from = version(&mut parts)?;
+        let to = version(&mut parts)?;
+        let offset = parts.next()?.parse().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Self {
+            tag,
+            from,
+            to,
+            offset,
+        })
+    }
+}
+
+impl World {
+    /// `/transactions/sync`'s write: initializes Transactions on an Item without it (pulled
+    /// on the clock, `days_requested` counting only then) and arms SYNC_UPDATES_AVAILABLE.
+    pub fn start_sync(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        days_requested: Option<u16>,
+    ) -> Result<(), PlaidError> {
+        self.ensure_product(
+            client_id,
+            access_token,
+            Product::Transactions,
+            days_requested,
+        )?;
+        let armed = self.read(|s| {
+            s.item_for_token(client_id, access_token)
+                .map(|i| i.txns.as_ref().is_none_or(|c| c.armed))
+        })?;
+        if armed {
+            return Ok(());
+        }
+        self.write(|state, changes| {
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            if let Some(copy) = item.txns.as_mut() {
+                copy.armed = true;
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(())
+        })
+    }
+
+    /// `/transactions/refresh`: contacts the bank now and brings Plaid's copy up to date; the
+    /// webhooks for what changed follow.
+    pub fn refresh_transactions(
+        &self,
+        client_id: &str,
+        access_token: &str,
+    ) -> Result<(), PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.ensure_healthy()?;
+            let bank = state.tenant(client_id)?.bank(item.institution());
+            let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
+            if contacted.is_ok() {
+                events::update_copy(state, changes, &bank, &mut item, now);
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(contacted)
+        })?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_stay_short() {
+        let c = Cursor {
+            tag: u64::MAX,
+            from: Version {
+                stage: Stage::Initial,
+                day: -3,
+            },
+            to: Version {
+                stage: Stage::Historical,
+                day: 3650,
+            },
+            offset: 4_000_000,
+        };
+        let s = c.encode();
+        assert!(s.len() <= 256, "{s}");
+        assert_eq!(Cursor::decode(&s), Some(c));
+        assert_eq!(Cursor::decode("garbage"), None);
+        assert_eq!(Cursor::decode(""), None);
+    }
+}
