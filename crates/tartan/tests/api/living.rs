@@ -19,7 +19,8 @@ fn status_of(item: &Value, product: &str, field: &str) -> Value {
 #[tokio::test]
 async fn transactions_items_are_updated_in_the_background() {
     let app = spawn_app().await;
-    // A fixed day, so the day's activity is known: the card posts purchases.
+    // A fixed seed and day, so the day's activity is known: the card posts purchases.
+    app.post("/tartan/settings", json!({"seed": 42})).await.ok();
     app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
         .await
         .ok();
@@ -273,7 +274,8 @@ async fn new_mfa_at_an_institution_requires_login_on_its_items() {
 #[tokio::test]
 async fn an_outage_fails_live_calls_and_updates_until_recovery() {
     let app = spawn_app().await;
-    // A fixed day, so the day's activity is known: the card posts purchases.
+    // A fixed seed and day, so the day's activity is known: the card posts purchases.
+    app.post("/tartan/settings", json!({"seed": 42})).await.ok();
     app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
         .await
         .ok();
