@@ -8,7 +8,7 @@ use tartan_types::{ErrorCode, PlaidError};
 use super::NoQuery;
 use crate::surface::{AppState, Ctx, control_get, plaid_write};
 use crate::world::Tenant;
-use crate::world::clock::MINUTE_MS;
+use crate::world::clock::{MINUTE_MS, SECOND_MS};
 use crate::world::institutions::{self, LoginRisk};
 use crate::world::tenants::{Bank, InstitutionSettings};
 
@@ -91,6 +91,10 @@ pub struct InstitutionSettingsRequest {
     #[serde(default, deserialize_with = "explicit_null")]
     login_risk: Option<Option<LoginRiskRequest>>,
     consent_days: Option<i64>,
+    /// Seconds after Transactions starts until the last 30 days are ready (INITIAL_UPDATE).
+    transactions_initial_seconds: Option<i64>,
+    /// Seconds until the whole requested history is ready (HISTORICAL_UPDATE).
+    transactions_historical_seconds: Option<i64>,
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -110,6 +114,8 @@ pub struct BankView {
     consent_days: Option<i64>,
     health: institutions::Health,
     outage: Option<&'static str>,
+    transactions_initial_seconds: i64,
+    transactions_historical_seconds: i64,
 }
 
 #[derive(Debug, Serialize)]
@@ -129,6 +135,8 @@ fn bank_view(b: &Bank) -> BankView {
         consent_days: b.consent_days,
         health: b.health,
         outage: b.outage.map(ErrorCode::as_str),
+        transactions_initial_seconds: b.transactions_initial_ms / SECOND_MS,
+        transactions_historical_seconds: b.transactions_historical_ms / SECOND_MS,
     }
 }
 
@@ -162,6 +170,23 @@ fn institution_settings(
             "must be between 1 and 3650",
         ));
     }
+    for (field, v) in [
+        (
+            "transactions_initial_seconds",
+            req.transactions_initial_seconds,
+        ),
+        (
+            "transactions_historical_seconds",
+            req.transactions_historical_seconds,
+        ),
+    ] {
+        if v.is_some_and(|s| !(0..=7 * 24 * 3600).contains(&s)) {
+            return Err(PlaidError::invalid_field(
+                field,
+                "must be between 0 and 604800",
+            ));
+        }
+    }
     ctx.world.update_tenant(&ctx.client_id, |tenant| {
         let settings = tenant
             .settings
@@ -179,6 +204,12 @@ fn institution_settings(
         }
         if let Some(d) = req.consent_days {
             settings.consent_days = Some(d);
+        }
+        if let Some(s) = req.transactions_initial_seconds {
+            settings.transactions_initial_ms = Some(s * SECOND_MS);
+        }
+        if let Some(s) = req.transactions_historical_seconds {
+            settings.transactions_historical_ms = Some(s * SECOND_MS);
         }
         Ok(bank_view(&tenant.bank(def)))
     })

@@ -6,6 +6,7 @@ use tartan_types::{ErrorCode, PlaidError, Webhook};
 
 use crate::surface::Ctx;
 use crate::world::outbox;
+use crate::world::transactions::Stage;
 use crate::world::{Item, clock};
 
 /// What the endpoint can send, each with the product the Item needs for it. A code sent as
@@ -52,8 +53,21 @@ fn codes() -> String {
 fn payload(hook: Webhook, item: &Item, now_ms: i64) -> Value {
     let first_account = item.accounts.first().map(|a| item.account_id(a));
     let account_ids: Vec<_> = item.accounts.iter().map(|a| item.account_id(a)).collect();
+    // The Item's real state of Plaid's transaction copy (Plaid documents no flag values for a
+    // forced webhook).
+    let version = item.txn_version(now_ms);
+    let stage = version.map_or(Stage::NotReady, |v| v.stage);
     let extra = match (hook.webhook_type(), hook.code()) {
-        ("TRANSACTIONS", "DEFAULT_UPDATE") => json!({"new_transactions": 0, "error": null}),
+        ("TRANSACTIONS", "DEFAULT_UPDATE") => {
+            // What the last update brought: the copy's transactions of its day.
+            let new = version.map_or(0, |v| {
+                item.copy_at(v, None)
+                    .iter()
+                    .filter(|s| s.day() == v.day)
+                    .count()
+            });
+            json!({"new_transactions": new, "error": null})
+        }
         ("AUTH", "DEFAULT_UPDATE") => json!({
             "account_ids_with_new_auth": [], "account_ids_with_updated_auth": {}, "error": null
         }),
@@ -80,9 +94,10 @@ fn payload(hook: Webhook, item: &Item, now_ms: i64) -> Value {
             "disconnect_time": clock::wire(now_ms + 7 * clock::DAY_MS)
         }),
         (_, "RECURRING_TRANSACTIONS_UPDATE") => json!({"account_ids": account_ids}),
-        (_, "SYNC_UPDATES_AVAILABLE") => {
-            json!({"initial_update_complete": true, "historical_update_complete": true})
-        }
+        (_, "SYNC_UPDATES_AVAILABLE") => json!({
+            "initial_update_complete": stage >= Stage::Initial,
+            "historical_update_complete": stage >= Stage::Historical,
+        }),
         (_, "PRODUCT_READY") => json!({"asset_report_id": uuid::Uuid::new_v4().to_string()}),
         ("ASSETS", "ERROR") => json!({
             "asset_report_id": uuid::Uuid::new_v4().to_string(),

@@ -553,3 +553,65 @@ async fn categories_are_listed() {
         && c["group"].is_string()
         && c["hierarchy"].as_array().is_some_and(|h| !h.is_empty())));
 }
+
+#[tokio::test]
+async fn readiness_timing_is_a_setting_of_the_institution() {
+    let app = fixed_day().await;
+    let set = app
+        .post(
+            "/tartan/institutions/settings",
+            json!({"institution_id": "ins_109508", "transactions_initial_seconds": 0,
+                   "transactions_historical_seconds": 300}),
+        )
+        .await
+        .ok();
+    assert_eq!(set["transactions_historical_seconds"], 300);
+    let token = app.item("ins_109508", &["transactions"]).await;
+    let now = sync(&app, &token, None, 100).await;
+    assert_eq!(now["transactions_update_status"], "INITIAL_UPDATE_COMPLETE");
+    app.advance(json!({"seconds": 120})).await;
+    let page = sync(&app, &token, None, 100).await;
+    assert_eq!(
+        page["transactions_update_status"],
+        "INITIAL_UPDATE_COMPLETE"
+    );
+    app.advance(json!({"seconds": 180})).await;
+    let page = sync(&app, &token, None, 100).await;
+    assert_eq!(
+        page["transactions_update_status"],
+        "HISTORICAL_UPDATE_COMPLETE"
+    );
+    app.post(
+        "/tartan/institutions/settings",
+        json!({"institution_id": "ins_109508", "transactions_initial_seconds": -1}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+}
+
+#[tokio::test]
+async fn a_forced_sync_webhook_tells_the_items_real_state() {
+    let app = fixed_day().await;
+    let hook = Receiver::start().await;
+    let (token, _) = app
+        .item_with_webhook("ins_109508", &["transactions"], &hook.url)
+        .await;
+    let fire = json!({"access_token": token, "webhook_code": "SYNC_UPDATES_AVAILABLE"});
+    app.post("/sandbox/item/fire_webhook", fire.clone())
+        .await
+        .ok();
+    app.flush().await;
+    let early = hook.bodies().last().cloned().unwrap_or_default();
+    assert_eq!(early["initial_update_complete"], false);
+    app.advance(json!({"seconds": 61})).await;
+    app.post("/sandbox/item/fire_webhook", fire).await.ok();
+    app.flush().await;
+    let late = hook.bodies().last().cloned().unwrap_or_default();
+    assert_eq!(
+        (
+            &late["initial_update_complete"],
+            &late["historical_update_complete"]
+        ),
+        (&json!(true), &json!(true))
+    );
+}
