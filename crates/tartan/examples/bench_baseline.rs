@@ -1,6 +1,6 @@
-//! The benchmark's baseline: the least an axum endpoint can do for `/accounts/get`. It parses
-//! the request body as JSON and answers a fixed response read from a file (Tartan's own
-//! response, so both send the same bytes).
+//! The benchmarks' baseline: the least an axum endpoint can do for a Plaid call. On any path
+//! it parses the request body as JSON and answers a fixed response read from a file (Tartan's
+//! own response, so both send the same bytes).
 //!
 //! `cargo run --release --example bench_baseline -- <response.json> <addr>`
 
@@ -24,7 +24,7 @@ fn main() -> anyhow::Result<()> {
         .build()?;
     runtime.block_on(async move {
         let app = Router::new().route(
-            "/accounts/get",
+            "/{*path}",
             post(move |body: Bytes| {
                 let response = response.clone();
                 async move {

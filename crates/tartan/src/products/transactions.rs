@@ -1,13 +1,16 @@
 //! Transactions: `/transactions/sync`, `/transactions/get`, `/transactions/refresh` and
 //! `/categories/get`, over Plaid's copy (`world::transactions`).
 
+use std::sync::Arc;
+
 use axum::Router;
+use serde::Serialize;
 use serde_json::Value;
 use tartan_types::wire::{
     self, CategoriesGetRequest, CategoriesGetResponse, Category, Counterparty, Location,
     PaymentMeta, PersonalFinanceCategory, Product, RemovedTransaction, TransactionsGetRequest,
     TransactionsGetResponse, TransactionsRefreshRequest, TransactionsRefreshResponse,
-    TransactionsSyncRequest, TransactionsSyncResponse,
+    TransactionsSyncRequest,
 };
 use tartan_types::{ErrorCode, PlaidError};
 use time::Date;
@@ -19,6 +22,7 @@ use crate::world::bank::merchants::{self, Channel};
 use crate::world::bank::transactions::{self as bank_txns, date_of, from_cents};
 use crate::world::items::AccountState;
 use crate::world::transactions::{Change, Cursor, Shown, Stage, Version};
+use crate::world::views::Page;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -78,7 +82,7 @@ fn wire_date(d: Date) -> String {
 }
 
 /// A transaction of Plaid's copy on the wire.
-fn transaction(item: &Item, account: &AccountState, s: &Shown, shape: &Shape) -> wire::Transaction {
+fn transaction(item: &Item, account_id: &str, s: &Shown, shape: &Shape) -> wire::Transaction {
     let m = s.txn.merchant;
     let created = item.created_date();
     let cents = if s.pending {
@@ -91,8 +95,9 @@ fn transaction(item: &Item, account: &AccountState, s: &Shown, shape: &Shape) ->
     } else {
         m.pfc_v2()
     };
-    let entity_id = m.entity_id();
-    let logo = m.logo_url();
+    let derived = m.derived();
+    let entity_id = derived.entity_id.clone();
+    let logo = derived.logo_url.clone();
     let counterparties = m
         .merchant_name
         .map(|name| Counterparty {
@@ -108,7 +113,7 @@ fn transaction(item: &Item, account: &AccountState, s: &Shown, shape: &Shape) ->
         .collect();
     let place = m.place;
     wire::Transaction {
-        account_id: item.account_id(account),
+        account_id: account_id.to_owned(),
         amount: from_cents(cents),
         iso_currency_code: Some(item.institution().currency().into()),
         unofficial_currency_code: None,
@@ -171,8 +176,25 @@ fn transaction(item: &Item, account: &AccountState, s: &Shown, shape: &Shape) ->
     }
 }
 
-fn account_of<'a>(item: &'a Item, s: &Shown) -> Option<&'a AccountState> {
-    item.accounts.iter().find(|a| a.template == s.txn.account)
+/// The Item's account ids by template, worked out once per response.
+struct AccountIds(Vec<(usize, String)>);
+
+impl AccountIds {
+    fn of(item: &Item) -> Self {
+        Self(
+            item.accounts
+                .iter()
+                .map(|a| (a.template, item.account_id(a)))
+                .collect(),
+        )
+    }
+
+    fn get(&self, s: &Shown) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(t, _)| *t == s.txn.account)
+            .map(|(_, id)| id.as_str())
+    }
 }
 
 /// The Item's accounts that have transactions, with Plaid's cached balances.
@@ -206,11 +228,35 @@ fn bad_cursor() -> PlaidError {
     )
 }
 
+/// `/transactions/sync`'s answer; its page may come rendered from the Item's views.
+pub struct SyncAnswer {
+    status: &'static str,
+    accounts: Vec<wire::Account>,
+    page: Arc<Page>,
+}
+
+impl Serialize for SyncAnswer {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("TransactionsSyncResponse", 7)?;
+        m.serialize_field("transactions_update_status", self.status)?;
+        m.serialize_field("accounts", &self.accounts)?;
+        m.serialize_field("added", &self.page.added)?;
+        m.serialize_field("modified", &self.page.modified)?;
+        m.serialize_field("removed", &self.page.removed)?;
+        m.serialize_field("next_cursor", &self.page.next_cursor)?;
+        m.serialize_field("has_more", &self.page.has_more)?;
+        m.end()
+    }
+}
+
+fn render_failed(e: serde_json::Error) -> PlaidError {
+    tracing::error!(error = %e, "rendering /transactions/sync failed");
+    PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+}
+
 /// The Item's changes since a cursor, a page at a time (Plaid's sync contract).
-pub fn sync(
-    ctx: &Ctx<'_>,
-    req: TransactionsSyncRequest,
-) -> Result<TransactionsSyncResponse, PlaidError> {
+pub fn sync(ctx: &Ctx<'_>, req: TransactionsSyncRequest) -> Result<SyncAnswer, PlaidError> {
     let count = count(req.count, "count", 100)?;
     let options = req.options.unwrap_or_default();
     let shape = Shape {
@@ -237,15 +283,18 @@ pub fn sync(
             .transpose()?;
         let tag = Cursor::tag_for(&item.item_id, options.account_id.as_deref());
         let current = item.txn_version(now).unwrap_or(Version::EMPTY);
-        let respond = |added, modified, removed, next_cursor: String, has_more| {
-            Ok(TransactionsSyncResponse {
-                transactions_update_status: current.stage.update_status().into(),
+        let empty = |next_cursor: String| -> Result<SyncAnswer, PlaidError> {
+            let none: [(); 0] = [];
+            Ok(SyncAnswer {
+                status: current.stage.update_status(),
                 accounts: txn_accounts(item, only),
-                added,
-                modified,
-                removed,
-                next_cursor,
-                has_more,
+                page: Arc::new(Page {
+                    added: serde_json::value::to_raw_value(&none).map_err(render_failed)?,
+                    modified: serde_json::value::to_raw_value(&none).map_err(render_failed)?,
+                    removed: serde_json::value::to_raw_value(&none).map_err(render_failed)?,
+                    next_cursor,
+                    has_more: false,
+                }),
             })
         };
         let cursor = match req.cursor.as_deref() {
@@ -253,7 +302,7 @@ pub fn sync(
             Some("now") => {
                 // Only what changes from now on (for moving off /transactions/get).
                 if current.stage == Stage::NotReady {
-                    return respond(vec![], vec![], vec![], String::new(), false);
+                    return empty(String::new());
                 }
                 let next = Cursor {
                     tag,
@@ -261,7 +310,7 @@ pub fn sync(
                     to: current,
                     offset: 0,
                 };
-                return respond(vec![], vec![], vec![], next.encode(), false);
+                return empty(next.encode());
             }
             Some(c) => Some(
                 Cursor::decode(c)
@@ -272,7 +321,7 @@ pub fn sync(
         let (from, offset) = cursor.map_or((Version::EMPTY, 0), |c| (c.from, c.offset as usize));
         if from.stage == Stage::NotReady && current.stage == Stage::NotReady {
             // Too early: nothing yet, and no cursor (Quickstart waits on exactly this).
-            return respond(vec![], vec![], vec![], String::new(), false);
+            return empty(String::new());
         }
         let to = match cursor {
             Some(c) if c.offset > 0 => {
@@ -285,41 +334,63 @@ pub fn sync(
             }
             _ => current,
         };
-        let changes = item.changes(from, to, only);
-        let end = (offset + count).min(changes.len());
-        let page = changes.get(offset.min(end)..end).unwrap_or_default();
-        let (mut added, mut modified, mut removed) = (vec![], vec![], vec![]);
-        for change in page {
-            let s = change.shown();
-            let Some(account) = account_of(item, s) else {
-                continue;
-            };
-            match change {
-                Change::Added(s) => added.push(transaction(item, account, s, &shape)),
-                Change::Modified(s) => modified.push(transaction(item, account, s, &shape)),
-                Change::Removed(s) => removed.push(RemovedTransaction {
-                    transaction_id: s.id(item.seed),
-                    account_id: item.account_id(account),
-                }),
-            }
-        }
-        let has_more = end < changes.len();
-        let next = if has_more {
-            Cursor {
-                tag,
-                from,
-                to,
-                offset: end as u32,
-            }
-        } else {
-            Cursor {
-                tag,
-                from: to,
-                to,
-                offset: 0,
-            }
-        };
-        respond(added, modified, removed, next.encode(), has_more)
+        // The page is a function of the Item's state and of this key, so it is rendered once
+        // per write of the Item (see `world::views`).
+        let key = crate::world::ids::stable_hash(
+            format!(
+                "{tag}|{from:?}|{to:?}|{offset}|{count}|{}|{}",
+                shape.original_description, shape.pfc_v1
+            )
+            .as_bytes(),
+        );
+        let views = &s.of(&ctx.client_id)?.views;
+        let list_key =
+            crate::world::ids::stable_hash(format!("changes|{tag}|{from:?}|{to:?}").as_bytes());
+        let page = views
+            .page(&item.item_id, key, || {
+                let changes =
+                    views.changes(&item.item_id, list_key, || item.changes(from, to, only));
+                let end = (offset + count).min(changes.len());
+                let page = changes.get(offset.min(end)..end).unwrap_or_default();
+                let (mut added, mut modified, mut removed) = (vec![], vec![], vec![]);
+                let account_ids = AccountIds::of(item);
+                for change in page {
+                    let Some(account) = account_ids.get(change.shown()) else {
+                        continue;
+                    };
+                    match change {
+                        Change::Added(s) => added.push(transaction(item, account, s, &shape)),
+                        Change::Modified(s) => modified.push(transaction(item, account, s, &shape)),
+                        Change::Removed(s) => removed.push(RemovedTransaction {
+                            transaction_id: s.id(item.seed),
+                            account_id: account.to_owned(),
+                        }),
+                    }
+                }
+                let has_more = end < changes.len();
+                let next = if has_more {
+                    Cursor {
+                        tag,
+                        from,
+                        to,
+                        offset: end as u32,
+                    }
+                } else {
+                    Cursor {
+                        tag,
+                        from: to,
+                        to,
+                        offset: 0,
+                    }
+                };
+                (added, modified, removed, next.encode(), has_more)
+            })
+            .map_err(render_failed)?;
+        Ok(SyncAnswer {
+            status: current.stage.update_status(),
+            accounts: txn_accounts(item, only),
+            page,
+        })
     })
 }
 
@@ -399,11 +470,12 @@ pub fn get(
             .collect();
         shown.reverse();
         let total = shown.len();
+        let account_ids = AccountIds::of(item);
         let transactions = shown
             .iter()
             .skip(offset)
             .take(count)
-            .filter_map(|s| Some(transaction(item, account_of(item, s)?, s, &shape)))
+            .filter_map(|s| Some(transaction(item, account_ids.get(s)?, s, &shape)))
             .collect();
         let accounts = match &only {
             None => txn_accounts(item, None),

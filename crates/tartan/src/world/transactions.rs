@@ -139,6 +139,11 @@ impl Shown {
     pub fn id(&self, item_seed: u64) -> String {
         txn_id(item_seed, &self.txn, self.pending)
     }
+
+    /// What the id derives from: equal keys, equal ids.
+    pub fn key(&self, item_seed: u64) -> (u64, bool) {
+        (self.txn.key(item_seed), self.pending)
+    }
 }
 
 /// A transaction's id: the pending and the posted versions of a purchase differ.
@@ -244,21 +249,21 @@ impl Item {
         };
         let before = self.shown_between(from, account, lo, hi);
         let after = self.shown_between(to, account, lo, hi);
-        let before_ids: foldhash::HashMap<String, &Shown> =
-            before.iter().map(|s| (s.id(seed), s)).collect();
-        let after_ids: foldhash::HashSet<String> = after.iter().map(|s| s.id(seed)).collect();
-        let mut out = Vec::new();
+        // Compared by the seeds ids derive from (the ids themselves cost more to make).
+        let before_keys: foldhash::HashMap<(u64, bool), &Shown> =
+            before.iter().map(|s| (s.key(seed), s)).collect();
+        let after_keys: foldhash::HashSet<(u64, bool)> =
+            after.iter().map(|s| s.key(seed)).collect();
+        let mut out = Vec::with_capacity(after.len());
         for s in &after {
-            let id = s.id(seed);
-            match before_ids.get(&id) {
+            match before_keys.get(&s.key(seed)) {
                 None => out.push(Change::Added(*s)),
                 Some(old) if old.txn != s.txn => out.push(Change::Modified(*s)),
                 Some(_) => {}
             }
         }
         for s in &before {
-            let id = s.id(seed);
-            if !after_ids.contains(&id) {
+            if !after_keys.contains(&s.key(seed)) {
                 out.push(Change::Removed(*s));
             }
         }

@@ -12,12 +12,61 @@ use parking_lot::Mutex;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use super::transactions::Change;
+
 /// Items whose views a tenant keeps rendered: beyond this, an arbitrary one is dropped (and
 /// rendered again when next read), so memory stays bounded however many Items are read.
 const MAX_ITEMS: usize = 1024;
 
+/// Bytes of rendered pages (`/transactions/sync` answers) a tenant keeps: beyond this, the
+/// pages of arbitrary Items are dropped.
+const MAX_PAGE_BYTES: usize = 16 << 20;
+
 #[derive(Debug, Default)]
-pub struct Views(Mutex<HashMap<String, HashMap<&'static str, Arc<RawValue>>>>);
+pub struct Views(
+    Mutex<HashMap<String, HashMap<&'static str, Arc<RawValue>>>>,
+    Mutex<Pages>,
+);
+
+/// Rendered answers to requests that are a function of the Item's state and of a key the
+/// caller makes from the request (say, a cursor and its options).
+#[derive(Debug, Default)]
+pub struct Pages {
+    by_item: HashMap<String, Vec<(u64, Kept)>>,
+    bytes: usize,
+}
+
+/// What is kept under a key: a rendered page, or the list of changes pages are cut from.
+#[derive(Debug, Clone)]
+enum Kept {
+    Page(Arc<Page>),
+    Changes(Arc<Vec<Change>>),
+}
+
+impl Kept {
+    fn bytes(&self) -> usize {
+        match self {
+            Self::Page(p) => p.bytes(),
+            Self::Changes(c) => c.len() * std::mem::size_of::<Change>(),
+        }
+    }
+}
+
+/// A rendered page of changes (`added`, `modified`, `removed`) and where the next one starts.
+#[derive(Debug, Serialize)]
+pub struct Page {
+    pub added: Box<RawValue>,
+    pub modified: Box<RawValue>,
+    pub removed: Box<RawValue>,
+    pub next_cursor: String,
+    pub has_more: bool,
+}
+
+impl Page {
+    fn bytes(&self) -> usize {
+        self.added.get().len() + self.modified.get().len() + self.removed.get().len()
+    }
+}
 
 impl Views {
     /// The view `name` of the Item, rendering it with `render` if it is not cached.
@@ -45,7 +94,88 @@ impl Views {
         Ok(rendered)
     }
 
+    /// A page of the Item's under `key`, rendering it with `render` (the three lists and the
+    /// next cursor) if it is not kept. Large pages are kept too: a client that asks again (a
+    /// retry, a load test) is answered from memory; the byte budget bounds what that costs.
+    pub fn page<A: Serialize, M: Serialize, R: Serialize>(
+        &self,
+        item_id: &str,
+        key: u64,
+        render: impl FnOnce() -> (A, M, R, String, bool),
+    ) -> serde_json::Result<Arc<Page>> {
+        if let Some(Kept::Page(hit)) = self.kept(item_id, key) {
+            return Ok(hit);
+        }
+        let (added, modified, removed, next_cursor, has_more) = render();
+        let page = Arc::new(Page {
+            added: serde_json::value::to_raw_value(&added)?,
+            modified: serde_json::value::to_raw_value(&modified)?,
+            removed: serde_json::value::to_raw_value(&removed)?,
+            next_cursor,
+            has_more,
+        });
+        self.keep(item_id, key, Kept::Page(page.clone()));
+        Ok(page)
+    }
+
+    /// The changes between two versions of the Item's transactions under `key`, worked out
+    /// with `compute` if they are not kept: the pages of one sync are cut from one list.
+    pub fn changes(
+        &self,
+        item_id: &str,
+        key: u64,
+        compute: impl FnOnce() -> Vec<Change>,
+    ) -> Arc<Vec<Change>> {
+        if let Some(Kept::Changes(hit)) = self.kept(item_id, key) {
+            return hit;
+        }
+        let changes = Arc::new(compute());
+        self.keep(item_id, key, Kept::Changes(changes.clone()));
+        changes
+    }
+
+    fn kept(&self, item_id: &str, key: u64) -> Option<Kept> {
+        self.1
+            .lock()
+            .by_item
+            .get(item_id)
+            .and_then(|kept| kept.iter().find(|(k, _)| *k == key))
+            .map(|(_, v)| v.clone())
+    }
+
+    fn keep(&self, item_id: &str, key: u64, value: Kept) {
+        let size = value.bytes();
+        if size > MAX_PAGE_BYTES / 4 {
+            return;
+        }
+        let mut pages = self.1.lock();
+        while pages.bytes + size > MAX_PAGE_BYTES {
+            let Some(evicted) = pages.by_item.keys().next().cloned() else {
+                break;
+            };
+            let freed: usize = pages
+                .by_item
+                .remove(&evicted)
+                .unwrap_or_default()
+                .iter()
+                .map(|(_, v)| v.bytes())
+                .sum();
+            pages.bytes = pages.bytes.saturating_sub(freed);
+        }
+        pages.bytes += size;
+        pages
+            .by_item
+            .entry(item_id.to_owned())
+            .or_default()
+            .push((key, value));
+    }
+
     pub fn invalidate(&self, item_id: &str) {
         self.0.lock().remove(item_id);
+        let mut pages = self.1.lock();
+        if let Some(dropped) = pages.by_item.remove(item_id) {
+            let freed: usize = dropped.iter().map(|(_, v)| v.bytes()).sum();
+            pages.bytes = pages.bytes.saturating_sub(freed);
+        }
     }
 }

@@ -5,6 +5,8 @@
 //! Plaid's published taxonomy; where Plaid's v2 labels are not documented in the API reference,
 //! the v1 label is used for both versions (README, "Transactions").
 
+use crate::world::ids;
+
 /// How a payment reached the account (`payment_channel`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -587,21 +589,26 @@ impl Merchant {
         self.pfc_v2.unwrap_or((self.pfc.0, self.pfc.1))
     }
 
-    /// A stable `merchant_entity_id` (and counterparty `entity_id`) from the merchant's name.
-    pub fn entity_id(&self) -> Option<String> {
-        self.merchant_name
-            .map(|n| {
-                super::super::ids::object_id_from(super::super::ids::stable_hash(n.as_bytes()))
-            })
-            .map(|mut id| {
-                id.truncate(23);
-                id
-            })
+    /// A stable `merchant_entity_id` (and counterparty `entity_id`), and the logo's URL: made
+    /// once per merchant.
+    pub fn derived(&'static self) -> &'static Derived {
+        static DERIVED: std::sync::LazyLock<Vec<Derived>> =
+            std::sync::LazyLock::new(|| ALL.iter().map(|m| m.derive()).collect());
+        let i = ALL
+            .iter()
+            .position(|m| std::ptr::eq(*m, self))
+            .unwrap_or_default();
+        &DERIVED[i.min(DERIVED.len().saturating_sub(1))]
     }
 
-    /// Plaid serves merchant logos from its own host; Tartan names them the same way.
-    pub fn logo_url(&self) -> Option<String> {
-        self.merchant_name.map(|n| {
+    fn derive(&self) -> Derived {
+        let entity_id = self.merchant_name.map(|n| {
+            let mut id = ids::object_id_from(ids::stable_hash(n.as_bytes()));
+            id.truncate(23);
+            id
+        });
+        // Plaid serves merchant logos from its own host; Tartan names them the same way.
+        let logo_url = self.merchant_name.map(|n| {
             let slug: String = n
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == ' ')
@@ -609,6 +616,17 @@ impl Merchant {
                 .to_ascii_lowercase()
                 .replace(' ', "_");
             format!("https://plaid-merchant-logos.plaid.com/{slug}.png")
-        })
+        });
+        Derived {
+            entity_id,
+            logo_url,
+        }
     }
+}
+
+/// What is made from a merchant's name.
+#[derive(Debug)]
+pub struct Derived {
+    pub entity_id: Option<String>,
+    pub logo_url: Option<String>,
 }

@@ -143,32 +143,60 @@ fn statement_cents(item_seed: u64, card: usize, created: Date, day: i64) -> i64 
     let d = date_of(created, day);
     let first_this = day - i64::from(d.day()) + 1;
     let first_prev = first_this - i64::from(date_of(created, first_this - 1).day());
-    let mut total = 0;
+    let mut bought = Vec::new();
+    let acct = Acct::new(item_seed, card);
+    let mut date = date_of(created, first_prev - MAX_PENDING_DAYS);
     for a in (first_prev - MAX_PENDING_DAYS)..first_this {
-        for t in purchases(item_seed, card, created, a) {
-            if t.posted_day
-                .is_some_and(|p| (first_prev..first_this).contains(&p))
-            {
-                total += t.cents;
-            }
-        }
+        purchases(&acct, a, date, &mut bought);
+        date = date.next_day().unwrap_or(date);
     }
+    let total: i64 = bought
+        .iter()
+        .filter(|t| {
+            t.posted_day
+                .is_some_and(|p| (first_prev..first_this).contains(&p))
+        })
+        .map(|t| t.cents)
+        .sum();
     total.max(0)
 }
 
 /// The account's transactions made (authorized) on `day`.
 pub fn on_day(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<BankTxn> {
-    let mut out = purchases(item_seed, account, created, day);
-    out.extend(scheduled(item_seed, account, created, day));
+    let mut out = Vec::new();
+    let date = date_of(created, day);
+    let acct = Acct::new(item_seed, account);
+    purchases(&acct, day, date, &mut out);
+    scheduled(&acct, created, day, date, &mut out);
     out
 }
 
 /// Everyday spending: random on any day, pending first.
-fn purchases(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<BankTxn> {
-    let t = template(account);
-    let seed = account_seed(item_seed, t.mask);
+/// What generating an account's days needs, worked out once.
+struct Acct {
+    item_seed: u64,
+    index: usize,
+    template: &'static AccountTemplate,
+    seed: u64,
+    role: Role,
+}
+
+impl Acct {
+    fn new(item_seed: u64, index: usize) -> Self {
+        let template = template(index);
+        Self {
+            item_seed,
+            index,
+            template,
+            seed: account_seed(item_seed, template.mask),
+            role: role(template),
+        }
+    }
+}
+
+fn purchases(a: &Acct, day: i64, date: Date, out: &mut Vec<BankTxn>) {
+    let (account, seed) = (a.index, a.seed);
     let u = |k: u64| draw(seed, day, k);
-    let mut out = Vec::new();
     let txn = |slot: u8, merchant: &'static Merchant, cents: i64, lag: i64| BankTxn {
         account,
         authorized_day: day,
@@ -179,8 +207,8 @@ fn purchases(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<Ban
         merchant,
     };
     let lag = |k: u64| 1 + (u(k) * 3.0) as i64;
-    let weekday = !weekend(date_of(created, day));
-    match role(t) {
+    let weekday = !weekend(date);
+    match a.role {
         Role::Checking => {
             if u(1) < 0.30 {
                 let m = if u(2) < 0.5 {
@@ -253,16 +281,12 @@ fn purchases(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<Ban
         }
         _ => {}
     }
-    out
 }
 
 /// Bills, pay, transfers and interest: on fixed days of the month, posted the same day.
-fn scheduled(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<BankTxn> {
-    let t = template(account);
-    let seed = account_seed(item_seed, t.mask);
-    let d = date_of(created, day);
+fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>) {
+    let (item_seed, account, seed, t) = (a.item_seed, a.index, a.seed, a.template);
     let dom = d.day();
-    let mut out = Vec::new();
     let mut post = |slot: u8, merchant: &'static Merchant, cents: i64| {
         out.push(BankTxn {
             account,
@@ -276,7 +300,7 @@ fn scheduled(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<Ban
     };
     // Monthly interest at an annual rate on the opening balance.
     let interest = |rate: f64| -> i64 { ((t.current * rate / 12.0) * 100.0).round() as i64 };
-    match role(t) {
+    match a.role {
         Role::Checking => {
             if payday(d) {
                 post(20, &mm::PAYROLL_DEPOSIT, -245_000);
@@ -386,7 +410,6 @@ fn scheduled(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<Ban
         }
         Role::Investment => {}
     }
-    out
 }
 
 /// Template indices of the accounts whose statements other accounts pay.
@@ -401,9 +424,18 @@ pub fn between(
     days: std::ops::Range<i64>,
 ) -> Vec<BankTxn> {
     let (lo, hi) = (days.start.max(-MAX_DAYS), days.end.min(MAX_DAYS + 1));
-    (lo..hi)
-        .flat_map(|day| on_day(item_seed, account, created, day))
-        .collect()
+    let mut out = Vec::with_capacity(((hi - lo).max(0) as usize) * 2);
+    let acct = Acct::new(item_seed, account);
+    if acct.role == Role::Investment {
+        return out;
+    }
+    let mut date = date_of(created, lo);
+    for day in lo..hi {
+        purchases(&acct, day, date, &mut out);
+        scheduled(&acct, created, day, date, &mut out);
+        date = date.next_day().unwrap_or(date);
+    }
+    out
 }
 
 /// How a transaction of `cents` moves the account's `current` balance: depository balances
@@ -514,6 +546,19 @@ mod tests {
             (opening - 1.0..opening + 3000.0).contains(&current),
             "{current}"
         );
+    }
+
+    #[test]
+    fn every_merchant_used_is_listed() {
+        for account in 0..15 {
+            for t in between(42, account, CREATED, -400..400) {
+                assert!(
+                    mm::ALL.iter().any(|m| std::ptr::eq(*m, t.merchant)),
+                    "{} is not in merchants::ALL",
+                    t.merchant.description
+                );
+            }
+        }
     }
 
     #[test]
