@@ -34,7 +34,7 @@ import pytest
 import yaml
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
-from conftest import ERROR_FIELDS
+from conftest import ERROR_FIELDS, Tenant
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SPEC_PATH = REPO_ROOT.parent / "shared" / "plaid-openapi" / "2020-09-14.yml"
@@ -62,6 +62,9 @@ IMPLEMENTED = (
     "/link/token/create",
     "/link/token/get",
     "/webhook_verification_key/get",
+    "/transactions/sync",
+    "/transactions/get",
+    "/transactions/refresh",
 )
 
 ACCESS_TOKEN_ENDPOINTS = (
@@ -714,6 +717,167 @@ def test_unknown_account_id_is_invalid(openapi, http, items):
                  error_type="INVALID_INPUT", error_code="INVALID_ACCOUNT_ID")
 
 
+# --- Transactions -------------------------------------------------------------------------------
+# A tenant of their own, its clock frozen and moved by these cases only (readiness 10 s / 60 s
+# after creation, background updates on the clock), so the module's other Items are untouched.
+
+
+@pytest.fixture(scope="module")
+def txn_tenant(tartan):
+    t = Tenant(tartan, "openapi_transactions")
+    status, _ = Http(t).post("/tartan/clock/freeze", {})
+    assert status == 200
+    yield t
+    t.api_client.close()
+
+
+@pytest.fixture(scope="module")
+def txn_http(txn_tenant) -> Http:
+    return Http(txn_tenant)
+
+
+@pytest.fixture(scope="module")
+def txn_item(txn_tenant, txn_http):
+    """A ready Item (whole history) and its first full sync."""
+    token = new_item(txn_http, FIRST_PLATYPUS, ["auth", "transactions"], webhook=WEBHOOK)
+    txn_tenant.advance(61)
+    status, payload = txn_http.post("/transactions/sync", {"access_token": token, "count": 500})
+    assert status == 200 and payload["has_more"] is False, payload
+    return {"token": token, "cursor": payload["next_cursor"], "added": payload["added"]}
+
+
+def sync_until_done(openapi, http, body) -> list[dict]:
+    pages = []
+    while True:
+        page = expect_ok(openapi, http, "/transactions/sync", body)
+        pages.append(page)
+        if not page["has_more"]:
+            return pages
+        body = {**body, "cursor": page["next_cursor"]}
+
+
+def test_transactions_sync_at_each_stage(openapi, txn_tenant, txn_http):
+    token = new_item(txn_http, FIRST_PLATYPUS, ["transactions"])
+    not_ready = expect_ok(openapi, txn_http, "/transactions/sync", {"access_token": token})
+    assert not_ready["transactions_update_status"] == "NOT_READY" and not_ready["next_cursor"] == ""
+    txn_tenant.advance(10)
+    initial = expect_ok(openapi, txn_http, "/transactions/sync", {"access_token": token, "count": 500})
+    assert initial["transactions_update_status"] == "INITIAL_UPDATE_COMPLETE" and initial["added"]
+    txn_tenant.advance(50)
+    historical = expect_ok(openapi, txn_http, "/transactions/sync",
+                           {"access_token": token, "cursor": initial["next_cursor"], "count": 500})
+    assert historical["transactions_update_status"] == "HISTORICAL_UPDATE_COMPLETE" and historical["added"]
+
+
+TRANSACTIONS_SYNC_OPTIONS = {
+    "none": None,
+    "original_description": {"include_original_description": True},
+    "pfc_v1": {"personal_finance_category_version": "v1"},
+    "pfc_v2": {"personal_finance_category_version": "v2"},
+    "legacy_flags": {"include_personal_finance_category": True, "include_logo_and_counterparty_beta": True},
+    "days_requested": {"days_requested": 200},
+}
+
+
+@pytest.mark.parametrize("options", sorted(TRANSACTIONS_SYNC_OPTIONS))
+def test_transactions_sync_options(openapi, txn_http, txn_item, options):
+    body = {"access_token": txn_item["token"], "count": 500}
+    if TRANSACTIONS_SYNC_OPTIONS[options] is not None:
+        body["options"] = TRANSACTIONS_SYNC_OPTIONS[options]
+    payload = expect_ok(openapi, txn_http, "/transactions/sync", body)
+    assert payload["added"]
+
+
+def test_transactions_sync_small_pages_and_final_cursor(openapi, txn_http, txn_item):
+    pages = sync_until_done(openapi, txn_http, {"access_token": txn_item["token"], "count": 50})
+    assert len(pages) > 1
+    tail = expect_ok(openapi, txn_http, "/transactions/sync",
+                     {"access_token": txn_item["token"], "cursor": pages[-1]["next_cursor"]})
+    assert tail["added"] == [] and tail["has_more"] is False
+
+
+def test_transactions_sync_account_stream(openapi, txn_http, txn_item):
+    account_id = txn_item["added"][0]["account_id"]
+    pages = sync_until_done(openapi, txn_http, {"access_token": txn_item["token"], "count": 20,
+                                               "options": {"account_id": account_id}})
+    assert {t["account_id"] for p in pages for t in p["added"]} == {account_id}
+
+
+def test_transactions_sync_after_updates_and_refresh(openapi, txn_tenant, txn_http, txn_item):
+    """Deltas with removed (pending -> posted) and modified entries, then /transactions/refresh."""
+    txn_tenant.advance(3 * 24 * 3600)
+    pages = sync_until_done(openapi, txn_http, {"access_token": txn_item["token"], "cursor": txn_item["cursor"],
+                                               "count": 5})
+    assert any(p["added"] or p["removed"] or p["modified"] for p in pages)
+    expect_ok(openapi, txn_http, "/transactions/refresh", {"access_token": txn_item["token"]})
+
+
+TRANSACTIONS_GET_OPTIONS = {
+    "none": None,
+    "paged": {"count": 25, "offset": 25},
+    "past_the_end": {"count": 10, "offset": 100_000},
+    "original_description": {"include_original_description": True, "count": 500},
+    "pfc_v1": {"personal_finance_category_version": "v1"},
+    "legacy_flags": {"include_personal_finance_category_beta": True, "include_personal_finance_category": True,
+                     "include_logo_and_counterparty_beta": True},
+}
+
+
+@pytest.mark.parametrize("options", sorted(TRANSACTIONS_GET_OPTIONS))
+def test_transactions_get(openapi, txn_http, txn_item, options):
+    body = {"access_token": txn_item["token"], "start_date": "2000-01-01", "end_date": "2100-01-01"}
+    if TRANSACTIONS_GET_OPTIONS[options] is not None:
+        body["options"] = TRANSACTIONS_GET_OPTIONS[options]
+    payload = expect_ok(openapi, txn_http, "/transactions/get", body)
+    assert payload["total_transactions"] > 0
+
+
+def test_transactions_get_by_account(openapi, txn_http, txn_item):
+    account_id = txn_item["added"][0]["account_id"]
+    payload = expect_ok(openapi, txn_http, "/transactions/get", {
+        "access_token": txn_item["token"], "start_date": "2000-01-01", "end_date": "2100-01-01",
+        "options": {"account_ids": [account_id]},
+    })
+    assert {t["account_id"] for t in payload["transactions"]} == {account_id}
+
+
+def test_categories_get(openapi, txn_http):
+    payload = expect_ok(openapi, txn_http, "/categories/get", {})
+    assert payload["categories"]
+
+
+def test_transactions_errors(openapi, txn_tenant, txn_http, txn_item):
+    fresh = new_item(txn_http, FIRST_PLATYPUS, ["transactions"])
+    expect_error(openapi, txn_http, "/transactions/get",
+                 {"access_token": fresh, "start_date": "2000-01-01", "end_date": "2100-01-01"},
+                 error_type="ITEM_ERROR", error_code="PRODUCT_NOT_READY")
+    token = txn_item["token"]
+    for body, error_type, error_code in [
+        ({"access_token": token, "count": 0}, "INVALID_REQUEST", "INVALID_FIELD"),
+        ({"access_token": token, "count": 501}, "INVALID_REQUEST", "INVALID_FIELD"),
+        ({"access_token": token, "cursor": "not-a-cursor!"}, "INVALID_REQUEST", "INVALID_FIELD"),
+        ({"access_token": token, "options": {"account_id": "no-such-account"}}, "INVALID_INPUT", "INVALID_ACCOUNT_ID"),
+    ]:
+        expect_error(openapi, txn_http, "/transactions/sync", body, error_type=error_type, error_code=error_code)
+    for body, error_type, error_code in [
+        ({"access_token": token, "start_date": "2026-02-02", "end_date": "2026-02-01"},
+         "INVALID_REQUEST", "INVALID_FIELD"),
+        ({"access_token": token, "start_date": "2000-01-01", "end_date": "2100-01-01",
+          "options": {"account_ids": ["no-such-account"]}}, "INVALID_INPUT", "INVALID_ACCOUNT_ID"),
+        ({"access_token": token, "start_date": "2000-01-01", "end_date": "2100-01-01",
+          "options": {"count": 501}}, "INVALID_REQUEST", "INVALID_FIELD"),
+    ]:
+        expect_error(openapi, txn_http, "/transactions/get", body, error_type=error_type, error_code=error_code)
+
+    # A page fetched, then an update that changes the copy: the next page is refused.
+    first = expect_ok(openapi, txn_http, "/transactions/sync", {"access_token": token, "count": 1})
+    assert first["has_more"] is True
+    txn_tenant.advance(2 * 24 * 3600)
+    expect_error(openapi, txn_http, "/transactions/sync",
+                 {"access_token": token, "cursor": first["next_cursor"], "count": 1},
+                 error_type="TRANSACTIONS_ERROR", error_code="TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION")
+
+
 # --- malformed requests, on every implemented endpoint ---------------------------------------
 
 
@@ -757,6 +921,9 @@ WRONG_TYPE_BODIES = {
     "/link/token/create": link_request(client_name=7),
     "/link/token/get": {"link_token": 7},
     "/webhook_verification_key/get": {"key_id": 7},
+    "/transactions/sync": {"access_token": "access-sandbox-x", "count": "ten"},
+    "/transactions/get": {"access_token": "access-sandbox-x", "start_date": 20260101, "end_date": "2026-02-01"},
+    "/transactions/refresh": {"access_token": ["x"]},
 }
 
 
