@@ -46,6 +46,13 @@ ENDPOINTS = [
     "/sandbox/transactions/create",
 ]
 
+# Fields the official clients send as null although the description says they may not be:
+# Plaid accepts these (plaid/quickstart's Node server starts `/transactions/sync` with
+# `cursor: null`), so Tartan does too.
+NULL_ACCEPTED = {
+    "/transactions/sync": {"cursor"},
+}
+
 root = Path(__file__).resolve().parent.parent
 spec_path = Path(sys.argv[1]) if len(sys.argv) > 1 else root.parent / "shared/plaid-openapi/2020-09-14.yml"
 spec = yaml.load(spec_path.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
@@ -107,6 +114,11 @@ for endpoint in ENDPOINTS:
     body = op["requestBody"]["content"]["application/json"]["schema"]
     out = []
     walk("", body, out)
+    for field in NULL_ACCEPTED.get(endpoint, ()):
+        out = [
+            line + "?" if line.split(" ")[0] == field and not line.endswith("?") else line
+            for line in out
+        ]
     lines.append(endpoint)
     lines.extend(out)
 target = root / "crates/tartan/src/surface/request_shapes.txt"

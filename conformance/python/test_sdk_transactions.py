@@ -142,14 +142,6 @@ def assert_unique(values, what="transaction ids"):
     assert not duplicated, f"duplicated {what}: {duplicated[:5]}"
 
 
-# A server bug this module has found (reported; see test_transaction_ids_are_unique_for_every_item).
-KNOWN_ID_CLASH = (
-    "Tartan bug: two different transactions authorized on the Item's creation day (bank day 0), "
-    "on different accounts, can share one transaction_id (and pending id); about 7% of new "
-    "First Platypus Items have such a pair"
-)
-
-
 def field(t, name):
     return t[name] if isinstance(t, dict) else getattr(t, name)
 
@@ -160,21 +152,8 @@ def item_created_date(tenant, access_token) -> date:
 
 
 def check_unique_ids(tenant, access_token, transactions):
-    """Transaction ids must be unique. Duplicates of the one known kind (KNOWN_ID_CLASH) mark
-    the test as an expected failure, naming the bug; any other duplicate fails it."""
-    counts = Counter(field(t, "transaction_id") for t in transactions)
-    duplicated = sorted(i for i, n in counts.items() if n > 1)
-    if not duplicated:
-        return
-    created = item_created_date(tenant, access_token)
-    clashing = [t for t in transactions if field(t, "transaction_id") in duplicated]
-    known = all(field(t, "authorized_date") == created for t in clashing) and all(
-        len({field(t, "account_id") for t in clashing if field(t, "transaction_id") == i}) > 1
-        for i in duplicated
-    )
-    if known:
-        pytest.xfail(f"{KNOWN_ID_CLASH}: {duplicated}")
-    raise AssertionError(f"duplicated transaction ids: {duplicated[:5]}")
+    """Transaction ids are unique within an Item."""
+    assert_unique([field(t, "transaction_id") for t in transactions])
 
 
 def apply_delta(store: dict, added, modified, removed) -> dict:
@@ -356,10 +335,9 @@ def test_sync_transactions_are_complete_sdk_models(tenant):
     assert all(accounts[a].type.value != "investment" for a in listed)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_ID_CLASH)
 def test_transaction_ids_are_unique_for_every_item(tartan):
-    """Many fresh Items, in a tenant of their own: no two transactions of an Item share an id.
-    Each Item has about a 7% chance of the known clash, so 150 of them show it reliably."""
+    """Many fresh Items, in a tenant of their own: no two transactions of an Item share an id
+    (ids once clashed for about 7% of Items, between accounts on the creation day)."""
     other = Tenant(tartan, "transactions_ids")
     try:
         other._control("POST", "/tartan/clock/freeze", {})
@@ -934,13 +912,8 @@ def credentials_body(tenant) -> dict:
     return {"client_id": tenant.client_id, "secret": tenant.secret}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Tartan bug: /categories/get answers 400 MISSING_FIELDS (client_id, secret) to a "
-    "request without credentials; Plaid documents it as not requiring authentication and "
-    "plaid-python's categories_get sends none",
-)
 def test_categories_get_needs_no_credentials(tenant):
+    """Plaid documents no authentication for it, and plaid-python sends none."""
     response = tenant.api.categories_get({})
     assert isinstance(response, CategoriesGetResponse) and response.categories
 

@@ -52,15 +52,6 @@ const SYNC_FIELDS = [
   'transactions_update_status',
 ];
 
-// Server bugs found by these tests (reported). A test that runs into one is marked TODO with
-// the reason instead of failing the run; once fixed, it passes on its own.
-const KNOWN_ID_CLASH =
-  "Tartan bug: two different transactions authorized on the Item's creation day (bank day 0), " +
-  'on different accounts, can share one transaction_id';
-const KNOWN_NULL_CURSOR =
-  'Tartan bug: /transactions/sync answers 400 INVALID_FIELD "cursor must not be null" to the ' +
-  '`cursor: null` that plaid/quickstart sends on its first call';
-
 let tartan;
 let tenant;
 
@@ -92,22 +83,11 @@ async function createdDate(accessToken) {
   return new Date(data.item.created_at).toISOString().slice(0, 10);
 }
 
-// Unique transaction ids; a duplicate of the known kind marks the test TODO and returns false.
+// Transaction ids are unique within an Item.
 async function checkUniqueIds(t, accessToken, transactions) {
-  const counts = new Map();
-  for (const txn of transactions) counts.set(txn.transaction_id, (counts.get(txn.transaction_id) ?? 0) + 1);
-  const duplicated = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
-  if (duplicated.length === 0) return true;
-  const created = await createdDate(accessToken);
-  const clashing = transactions.filter((txn) => duplicated.includes(txn.transaction_id));
-  const known =
-    clashing.every((txn) => txn.authorized_date === created) &&
-    duplicated.every((id) => new Set(clashing.filter((txn) => txn.transaction_id === id).map((x) => x.account_id)).size > 1);
-  if (known) {
-    t.todo(`${KNOWN_ID_CLASH}: ${duplicated.join(', ')}`);
-    return false;
-  }
-  assert.fail(`duplicated transaction ids: ${duplicated.join(', ')}`);
+  const ids = transactions.map((txn) => txn.transaction_id);
+  assert.equal(new Set(ids).size, ids.length, `duplicated transaction ids in ${ids.length}`);
+  return true;
 }
 
 async function sync(request) {
@@ -219,15 +199,7 @@ async function runQuickstart(t, initialCursor) {
 
 describe('the Quickstart sync loop', () => {
   test('as plaid/quickstart writes it: first cursor null, 2 s waits while next_cursor is ""', async (t) => {
-    try {
-      await runQuickstart(t, null);
-    } catch (err) {
-      const body = err.response?.data;
-      if (body?.error_code === 'INVALID_FIELD' && /cursor/.test(body.error_message ?? '') && err.config?.data?.includes('"cursor":null')) {
-        t.todo(`${KNOWN_NULL_CURSOR}: ${JSON.stringify(body)}`);
-      }
-      throw err;
-    }
+    await runQuickstart(t, null);
   });
 
   test('with the first cursor left out, the same loop waits about 10 s then gets the whole history', async (t) => {

@@ -16,7 +16,7 @@ use tartan_types::{ErrorCode, PlaidError};
 use time::Date;
 
 use super::{cached_accounts, item_wire, with_product};
-use crate::surface::{AppState, Ctx, plaid, plaid_write};
+use crate::surface::{AppState, Ctx, plaid_public, plaid_write};
 use crate::world::Item;
 use crate::world::bank::merchants::{self, Channel};
 use crate::world::bank::transactions::{self as bank_txns, date_of, from_cents};
@@ -29,7 +29,8 @@ pub fn router() -> Router<AppState> {
         .route("/transactions/sync", plaid_write(sync))
         .route("/transactions/get", plaid_write(get))
         .route("/transactions/refresh", plaid_write(refresh))
-        .route("/categories/get", plaid(categories))
+        // Plaid asks no credentials for the category list.
+        .route("/categories/get", plaid_public(categories))
 }
 
 /// `days_requested` from a product options object (`{"days_requested": n}`), 1 to 730.

@@ -70,6 +70,33 @@ where
     mount(handler, true)
 }
 
+/// Mounts a Plaid endpoint that needs no credentials (`/categories/get`): the same decoding
+/// and envelope, with `client_id` and `secret` ignored when sent. The handler's `Ctx` has no
+/// tenant (an empty `client_id`).
+pub fn plaid_public<Req, Resp>(handler: Handler<Req, Resp>) -> MethodRouter<AppState>
+where
+    Req: DeserializeOwned + Send + 'static,
+    Resp: Serialize + Send + 'static,
+{
+    post(
+        move |State(app): State<AppState>,
+              Extension(rid): Extension<RequestId>,
+              uri: Uri,
+              headers: HeaderMap,
+              body: Result<Bytes, BytesRejection>| async move {
+            let result = read_body(body)
+                .and_then(|body| decode::json_object(&headers, &body))
+                .and_then(|mut body| {
+                    body.remove("client_id");
+                    body.remove("secret");
+                    decode::request::<Req>(uri.path(), body)
+                })
+                .and_then(|req| handler(&ctx(&app, String::new(), &rid), req));
+            respond(result, &rid)
+        },
+    )
+}
+
 fn mount<Req, Resp>(handler: Handler<Req, Resp>, writes: bool) -> MethodRouter<AppState>
 where
     Req: DeserializeOwned + Send + 'static,

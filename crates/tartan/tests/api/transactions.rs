@@ -64,6 +64,15 @@ async fn sync_is_not_ready_then_initial_then_historical_on_the_clock() {
     let token = app.item("ins_109508", &["transactions"]).await;
     let first = sync(&app, &token, None, 100).await;
     assert_eq!(first["transactions_update_status"], "NOT_READY");
+    // plaid/quickstart's Node server starts with `cursor: null`: the same as none.
+    let null = app
+        .post(
+            "/transactions/sync",
+            json!({"access_token": token, "cursor": null}),
+        )
+        .await
+        .ok();
+    assert_eq!(null["next_cursor"], "");
     assert_eq!(first["next_cursor"], "");
     assert_eq!(first["has_more"], false);
     assert_eq!(first["added"], json!([]));
@@ -544,9 +553,20 @@ async fn the_same_seed_and_requests_give_the_same_transactions() {
 }
 
 #[tokio::test]
-async fn categories_are_listed() {
+async fn categories_are_listed_without_credentials() {
     let app = spawn_app().await;
-    let cats = app.post("/categories/get", json!({})).await.ok();
+    // Plaid asks none (plaid-python sends none); credentials sent anyway are ignored.
+    let plain = reqwest::Client::new()
+        .post(app.url("/categories/get"))
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(plain.status(), 200);
+    let cats: Value = plain.json().await.expect("json");
+    assert!(cats["request_id"].is_string());
+    let with_keys = app.post("/categories/get", json!({})).await.ok();
+    assert_eq!(with_keys["categories"], cats["categories"]);
     let list = cats["categories"].as_array().cloned().unwrap_or_default();
     assert!(list.len() > 10);
     assert!(list.iter().all(|c| c["category_id"].is_string()

@@ -98,11 +98,10 @@ impl BankTxn {
 
     /// A seed unique to this transaction under the Item's seed (ids derive from it).
     pub fn key(&self, item_seed: u64) -> u64 {
-        splitmix(
-            item_seed
-                ^ splitmix(self.account as u64 + 1)
-                ^ splitmix((self.authorized_day as u64).wrapping_mul(256) ^ u64::from(self.slot)),
-        )
+        // Chained, not XORed side by side: (account, slot) pairs must not cancel out.
+        let account = splitmix(item_seed ^ splitmix(self.account as u64 + 1));
+        let day = splitmix(account ^ splitmix(self.authorized_day as u64));
+        splitmix(day ^ u64::from(self.slot))
     }
 }
 
@@ -546,6 +545,20 @@ mod tests {
             (opening - 1.0..opening + 3000.0).contains(&current),
             "{current}"
         );
+    }
+
+    #[test]
+    fn transaction_keys_are_unique_across_accounts_and_days() {
+        for seed in 0..200u64 {
+            let mut keys: Vec<u64> = (0..15)
+                .flat_map(|a| between(seed, a, CREATED, -30..30))
+                .map(|t| t.key(seed))
+                .collect();
+            let n = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            assert_eq!(keys.len(), n, "seed {seed}");
+        }
     }
 
     #[test]
