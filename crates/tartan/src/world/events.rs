@@ -169,14 +169,15 @@ fn announce_error(state: &State, changes: &mut Vec<Record>, item: &mut Item, now
     }
 }
 
-/// A background update: refreshes Plaid's copy, or records the failure.
-fn refresh(state: &State, changes: &mut Vec<Record>, bank: &Bank, item: &mut Item, now: i64) {
+/// A background update: refreshes Plaid's copy, or records the failure. What changed in the
+/// transactions is announced by the run, once for all the Item's updates in it.
+fn refresh(bank: &Bank, item: &mut Item, now: i64) {
     item.next_refresh_ms = Some(now + item.refresh_interval_ms(bank.refresh_interval_ms));
-    update_copy(state, changes, bank, item, now);
+    read_bank(bank, item, now);
 }
 
-/// Reads the bank into Plaid's copy now (a background update or `/transactions/refresh`),
-/// announcing what changed in the transactions; records the failure during an outage.
+/// Reads the bank into Plaid's copy now (`/transactions/refresh`), announcing what changed in
+/// the transactions; records the failure during an outage.
 pub fn update_copy(
     state: &State,
     changes: &mut Vec<Record>,
@@ -184,8 +185,21 @@ pub fn update_copy(
     item: &mut Item,
     now: i64,
 ) {
-    let failed = bank.outage.is_some();
     let before = item.txn_version(now);
+    read_bank(bank, item, now);
+    // Once the first pull is complete, an update that finds changes says so; before, the
+    // readiness webhooks do.
+    if let (Some(from), Some(to)) = (before, item.txn_version(now))
+        && from != to
+        && item.txns.as_ref().is_some_and(|c| c.announced >= 2)
+    {
+        announce_changes(state, changes, item, from, to, now);
+    }
+}
+
+/// The bank read into Plaid's copy, or the failure recorded during an outage.
+fn read_bank(bank: &Bank, item: &mut Item, now: i64) {
+    let failed = bank.outage.is_some();
     if !failed {
         item.refresh_cache(now);
     }
@@ -198,14 +212,6 @@ pub fn update_copy(
         } else {
             status.last_successful_update_ms = Some(now);
         }
-    }
-    // Once the first pull is complete, an update that finds changes says so; before, the
-    // readiness webhooks do.
-    if let (Some(from), Some(to)) = (before, item.txn_version(now))
-        && from != to
-        && item.txns.as_ref().is_some_and(|c| c.announced >= 2)
-    {
-        announce_changes(state, changes, item, from, to, now);
     }
 }
 
@@ -427,6 +433,9 @@ struct Run<'a> {
     items: HashMap<String, Item>,
     tenant_changed: bool,
     report: RunReport,
+    /// Items whose background updates ran: their copy's version before the first, and when
+    /// the last ran.
+    news: HashMap<String, (transactions::Version, i64)>,
 }
 
 impl Run<'_> {
@@ -444,7 +453,18 @@ impl Run<'_> {
         let Some(item) = self.item(id) else { return };
         let bank = tenant.bank(item.institution());
         match timer {
-            Timer::Refresh => refresh(state, changes, &bank, item, now),
+            Timer::Refresh => {
+                let before = item.txn_version(now);
+                refresh(&bank, item, now);
+                // One announcement per Item and run, from its copy before the first update
+                // to its copy after the last: moving the clock 30 days sends one
+                // DEFAULT_UPDATE, not 120.
+                if let Some(from) = before
+                    && item.txns.as_ref().is_some_and(|c| c.announced >= 2)
+                {
+                    self.news.entry(id.to_owned()).or_insert((from, now)).1 = now;
+                }
+            }
             Timer::TransactionsReady => transactions_ready(state, changes, item, now),
             Timer::LoginExpiry => {
                 item.login_expires_ms = None;
@@ -612,6 +632,7 @@ impl World {
                 items: HashMap::new(),
                 tenant_changed: false,
                 report: RunReport::default(),
+                news: HashMap::new(),
             };
             // Each Item's timer as queued: an entry that no longer matches is stale (a trigger
             // or an earlier timer changed the Item) and is skipped.
@@ -655,6 +676,17 @@ impl World {
                             }
                         }
                     }
+                }
+            }
+            // In a fixed order (by time, then Item), so the same run queues the same webhooks.
+            let mut news: Vec<_> = std::mem::take(&mut run.news).into_iter().collect();
+            news.sort_by(|a, b| (a.1.1, &a.0).cmp(&(b.1.1, &b.0)));
+            for (id, (from, at)) in news {
+                if let Some(item) = run.items.get(&id)
+                    && let Some(to) = item.txn_version(at)
+                    && to != from
+                {
+                    announce_changes(state, changes, item, from, to, at);
                 }
             }
             run.report.webhooks_queued = changes[before..]

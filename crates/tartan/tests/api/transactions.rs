@@ -635,3 +635,42 @@ async fn a_forced_sync_webhook_tells_the_items_real_state() {
         (&json!(true), &json!(true))
     );
 }
+
+#[tokio::test]
+async fn a_long_clock_move_announces_its_updates_once() {
+    let app = fixed_day().await;
+    // Without the Sandbox's 30-day login expiry, which would stop the updates on day 30.
+    app.post("/tartan/settings", json!({"item_login_expiry_days": 0}))
+        .await
+        .ok();
+    let hook = Receiver::start().await;
+    let (token, _) = app
+        .item_with_webhook("ins_109508", &["transactions"], &hook.url)
+        .await;
+    app.advance(json!({"seconds": 61})).await;
+    let (_, _, _, cursor) = sync_all(&app, &token, None, 500).await;
+    app.flush().await;
+    let before = hook.hits().len();
+    // 30 days: 120 background updates, one announcement of what they brought.
+    let moved = app.advance(json!({"days": 30})).await;
+    assert!(
+        moved["events_run"].as_u64().is_some_and(|n| n >= 120),
+        "{moved}"
+    );
+    app.flush().await;
+    let later: Vec<Value> = hook.bodies()[before..].to_vec();
+    let count = |code: &str| later.iter().filter(|b| b["webhook_code"] == code).count();
+    assert_eq!(count("DEFAULT_UPDATE"), 1, "{later:?}");
+    assert_eq!(count("SYNC_UPDATES_AVAILABLE"), 1);
+    let announced = later
+        .iter()
+        .find(|b| b["webhook_code"] == "DEFAULT_UPDATE")
+        .and_then(|b| b["new_transactions"].as_u64())
+        .unwrap_or_default();
+    let (added, _, _, _) = sync_all(&app, &token, Some(cursor), 500).await;
+    assert_eq!(
+        announced as usize,
+        added.len(),
+        "the one webhook counts all that came"
+    );
+}
