@@ -6,7 +6,9 @@
 //! announce are committed together.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
+
+use foldhash::HashMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -629,14 +631,14 @@ impl World {
                 state,
                 ts,
                 tenant,
-                items: HashMap::new(),
+                items: HashMap::default(),
                 tenant_changed: false,
                 report: RunReport::default(),
-                news: HashMap::new(),
+                news: HashMap::default(),
             };
             // Each Item's timer as queued: an entry that no longer matches is stale (a trigger
             // or an earlier timer changed the Item) and is skipped.
-            let mut expected: HashMap<String, (i64, Timer)> = HashMap::new();
+            let mut expected: HashMap<String, (i64, Timer)> = HashMap::default();
             for Reverse((at, d)) in heap.iter() {
                 if let Due::Item(id, timer) = d {
                     expected.insert(id.clone(), (*at, *timer));

@@ -97,18 +97,23 @@ pub fn enqueue_to(
     now_ms: i64,
     payload: Value,
 ) {
-    let queued = changes
+    // After the newest delivery this write queued (the last few records, when a run queues
+    // many: counting them all made a large run quadratic).
+    let (seq, log_seq) = changes
         .iter()
-        .filter(|c| matches!(c, Record::Delivery(_)))
-        .count() as u64;
-    let seq = state.delivery_seq + queued + 1;
+        .rev()
+        .find_map(|c| match c {
+            Record::Delivery(d) if d.seq > state.delivery_seq => Some((d.seq + 1, d.log_seq + 1)),
+            _ => None,
+        })
+        .unwrap_or((state.delivery_seq + 1, state.log_seq + 1));
     let code = payload["webhook_code"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
     let delivery = Delivery {
         seq,
-        log_seq: state.log_seq + queued + 1,
+        log_seq,
         client_id: item.client_id.clone(),
         item_id: Some(item.item_id.clone()),
         url: url.to_owned(),
