@@ -686,7 +686,7 @@ impl World {
                 item.add_product(product);
                 if product == Product::Transactions && item.txns.is_none() {
                     // The first call starts the pull: ready on the clock, as at creation.
-                    item.txns = Some(bank.txn_copy(now, days_requested));
+                    item.txns = Some(bank.txn_copy(now, days_requested, item.webhook.is_some()));
                     item.transactions.get_or_insert(UpdateStatus {
                         last_successful_update_ms: Some(now),
                         last_failed_update_ms: None,
@@ -868,7 +868,7 @@ pub fn new_item(
         };
         if item.products.contains(&Product::Transactions) {
             item.transactions = Some(pulled.clone());
-            item.txns = Some(bank.txn_copy(now, new.days_requested));
+            item.txns = Some(bank.txn_copy(now, new.days_requested, item.webhook.is_some()));
         }
         if item.products.contains(&Product::Investments) {
             item.investments = Some(pulled);

@@ -214,14 +214,25 @@ impl Tenant {
 }
 
 impl Bank {
-    /// Plaid's copy of a new Item's transactions, pulled on this bank's timing.
-    pub fn txn_copy(&self, now: i64, days_requested: Option<u16>) -> super::transactions::TxnCopy {
-        super::transactions::TxnCopy::new(
+    /// Plaid's copy of a new Item's transactions, pulled on this bank's timing. An Item
+    /// without a webhook URL has no readiness webhooks to wait for (marked sent), so its
+    /// stages pass without writing it twice more.
+    pub fn txn_copy(
+        &self,
+        now: i64,
+        days_requested: Option<u16>,
+        has_webhook: bool,
+    ) -> super::transactions::TxnCopy {
+        let mut copy = super::transactions::TxnCopy::new(
             now,
             days_requested.unwrap_or(super::transactions::DEFAULT_DAYS),
             self.transactions_initial_ms,
             self.transactions_historical_ms,
-        )
+        );
+        if !has_webhook {
+            copy.announced = 2;
+        }
+        copy
     }
 }
 
