@@ -106,10 +106,23 @@ const DISCONNECT_LEAD_MS: i64 = 7 * DAY_MS;
 impl Item {
     /// The Item's earliest timer, if any.
     pub(crate) fn next_timer(&self) -> Option<(i64, Timer)> {
+        self.timers().into_iter().min()
+    }
+
+    /// When the Item's earliest timer other than its background update falls due.
+    fn next_other_than_refresh(&self) -> Option<i64> {
+        self.timers()
+            .into_iter()
+            .filter(|(_, t)| *t != Timer::Refresh)
+            .map(|(at, _)| at)
+            .min()
+    }
+
+    fn timers(&self) -> Vec<(i64, Timer)> {
         if self.removed_at_ms.is_some() {
-            return None;
+            return Vec::new();
         }
-        let mut timers = Vec::with_capacity(4);
+        let mut timers = Vec::with_capacity(5);
         if let Some(c) = self.consent_expires_ms
             && !self.pending_expiration_sent
         {
@@ -130,7 +143,7 @@ impl Item {
                 timers.push((t, Timer::TransactionsReady));
             }
         }
-        timers.into_iter().min()
+        timers
     }
 }
 
@@ -449,7 +462,16 @@ impl Run<'_> {
         self.items.get_mut(id)
     }
 
-    fn run_timer(&mut self, changes: &mut Vec<Record>, id: &str, timer: Timer, now: i64) {
+    /// Runs one of the Item's timers due at `now`; nothing else can happen before `horizon`
+    /// (the run's end, or the next trigger) but the Item's own timers.
+    fn run_timer(
+        &mut self,
+        changes: &mut Vec<Record>,
+        id: &str,
+        timer: Timer,
+        now: i64,
+        horizon: i64,
+    ) {
         let state = self.state;
         let tenant = self.tenant.clone();
         let Some(item) = self.item(id) else { return };
@@ -457,12 +479,24 @@ impl Run<'_> {
         match timer {
             Timer::Refresh => {
                 let before = item.txn_version(now);
+                // Updates due before anything else can touch the Item leave nothing the
+                // last one does not: they are counted, and only the last is run.
+                let interval = item.refresh_interval_ms(bank.refresh_interval_ms).max(1);
+                let limit = horizon.min(item.next_other_than_refresh().map_or(i64::MAX, |t| t - 1));
+                let skipped = if limit > now {
+                    (limit - now) / interval
+                } else {
+                    0
+                };
+                let now = now + skipped * interval;
                 refresh(&bank, item, now);
+                let announced = item.txns.as_ref().is_some_and(|c| c.announced >= 2);
+                self.report.events_run += skipped as usize;
                 // One announcement per Item and run, from its copy before the first update
                 // to its copy after the last: moving the clock 30 days sends one
                 // DEFAULT_UPDATE, not 120.
                 if let Some(from) = before
-                    && item.txns.as_ref().is_some_and(|c| c.announced >= 2)
+                    && announced
                 {
                     self.news.entry(id.to_owned()).or_insert((from, now)).1 = now;
                 }
@@ -645,6 +679,14 @@ impl World {
                 }
             }
             let before = changes.len();
+            let next_trigger = |heap: &BinaryHeap<Reverse<(i64, Due)>>| {
+                heap.iter()
+                    .filter(|Reverse((_, d))| matches!(d, Due::Trigger(_)))
+                    .map(|Reverse((at, _))| *at)
+                    .min()
+                    .unwrap_or(i64::MAX)
+            };
+            let mut trigger_at = next_trigger(&heap);
             while let Some(Reverse((due, what))) = heap.pop() {
                 match what {
                     Due::Item(id, timer) => {
@@ -653,7 +695,8 @@ impl World {
                         }
                         expected.remove(&id);
                         run.report.events_run += 1;
-                        run.run_timer(changes, &id, timer, due);
+                        let horizon = target_ms.min(trigger_at.saturating_sub(1));
+                        run.run_timer(changes, &id, timer, due, horizon);
                         if let Some(item) = run.items.get(&id) {
                             requeue(&mut heap, &mut expected, item, due, target_ms);
                         }
@@ -677,6 +720,7 @@ impl World {
                                 heap.push(Reverse((t.due_ms.max(due), Due::Trigger(t.id.clone()))));
                             }
                         }
+                        trigger_at = next_trigger(&heap);
                     }
                 }
             }
