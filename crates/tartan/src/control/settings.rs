@@ -30,6 +30,8 @@ pub struct SettingsRequest {
     item_login_expiry_days: Option<i64>,
     /// The seed Items created from now on derive their data from.
     seed: Option<u64>,
+    /// `v1` or `v2`: the `personal_finance_category` version requests get when they name none.
+    personal_finance_category_version: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -40,6 +42,7 @@ pub struct SettingsView {
     seed_set: bool,
     /// Items made so far: the next Item is number `items_created` in the creation order.
     items_created: u64,
+    personal_finance_category_version: &'static str,
 }
 
 fn settings_view(t: &Tenant) -> SettingsView {
@@ -48,6 +51,11 @@ fn settings_view(t: &Tenant) -> SettingsView {
         seed: t.seed(),
         seed_set: t.settings.seed.is_some(),
         items_created: t.items_created,
+        personal_finance_category_version: if t.settings.pfc_v1_default {
+            "v1"
+        } else {
+            "v2"
+        },
     }
 }
 
@@ -65,9 +73,23 @@ fn settings_update(ctx: &Ctx<'_>, req: SettingsRequest) -> Result<SettingsView, 
             "must be between 0 (never) and 3650",
         ));
     }
+    let pfc_v1 = match req.personal_finance_category_version.as_deref() {
+        None => None,
+        Some("v1") => Some(true),
+        Some("v2") => Some(false),
+        Some(_) => {
+            return Err(PlaidError::invalid_field(
+                "personal_finance_category_version",
+                "must be v1 or v2",
+            ));
+        }
+    };
     ctx.world.update_tenant(&ctx.client_id, |tenant| {
         if let Some(d) = req.item_login_expiry_days {
             tenant.settings.item_login_expiry_days = d;
+        }
+        if let Some(v1) = pfc_v1 {
+            tenant.settings.pfc_v1_default = v1;
         }
         if let Some(seed) = req.seed {
             tenant.settings.seed = Some(seed);

@@ -58,9 +58,13 @@ struct Shape {
     pfc_v1: bool,
 }
 
-fn pfc_version(v: Option<&str>, field: &str) -> Result<bool, PlaidError> {
+/// Whether v1 labels are asked for: the request's version, else the tenant's default.
+fn pfc_version(ctx: &Ctx<'_>, v: Option<&str>, field: &str) -> Result<bool, PlaidError> {
     match v {
-        None | Some("v2") => Ok(false),
+        None => ctx
+            .world
+            .read(|s| s.tenant(&ctx.client_id).map(|t| t.settings.pfc_v1_default)),
+        Some("v2") => Ok(false),
         Some("v1") => Ok(true),
         Some(_) => Err(PlaidError::invalid_field(field, "must be v1 or v2")),
     }
@@ -263,6 +267,7 @@ pub fn sync(ctx: &Ctx<'_>, req: TransactionsSyncRequest) -> Result<SyncAnswer, P
     let shape = Shape {
         original_description: options.include_original_description.unwrap_or(false),
         pfc_v1: pfc_version(
+            ctx,
             options.personal_finance_category_version.as_deref(),
             "options.personal_finance_category_version",
         )?,
@@ -428,6 +433,7 @@ pub fn get(
     let shape = Shape {
         original_description: options.include_original_description.unwrap_or(false),
         pfc_v1: pfc_version(
+            ctx,
             options.personal_finance_category_version.as_deref(),
             "options.personal_finance_category_version",
         )?,

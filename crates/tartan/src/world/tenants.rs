@@ -126,6 +126,10 @@ pub struct TenantSettings {
     /// The tenant's seed (`None`: derived from the client_id).
     #[serde(default)]
     pub seed: Option<u64>,
+    /// `personal_finance_category` v1 when a request names no version (Plaid's default for
+    /// clients that enabled Transactions before December 2025); v2 otherwise.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pfc_v1_default: bool,
 }
 
 impl Default for TenantSettings {
@@ -135,6 +139,7 @@ impl Default for TenantSettings {
             institutions: BTreeMap::new(),
             link_customizations: BTreeMap::new(),
             seed: None,
+            pfc_v1_default: false,
         }
     }
 }

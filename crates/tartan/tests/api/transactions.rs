@@ -674,3 +674,57 @@ async fn a_long_clock_move_announces_its_updates_once() {
         "the one webhook counts all that came"
     );
 }
+
+#[tokio::test]
+async fn the_category_version_defaults_to_v2_and_is_a_tenant_setting() {
+    let app = fixed_day().await;
+    let token = app.item("ins_109508", &["transactions"]).await;
+    app.advance(json!({"seconds": 61})).await;
+    let versions = |page: &Value| -> Vec<Value> {
+        page["added"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|t| t["personal_finance_category"]["version"].clone())
+            .collect()
+    };
+    let page = sync(&app, &token, None, 50).await;
+    assert!(versions(&page).iter().all(|v| v == "v2"));
+    let groceries = |page: &Value| -> Vec<Value> {
+        page["added"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["category_id"] == "19047000")
+            .map(|t| t["personal_finance_category"]["primary"].clone())
+            .collect()
+    };
+    assert!(groceries(&page).iter().all(|p| p == "FOOD_RETAIL"));
+    let set = app
+        .post(
+            "/tartan/settings",
+            json!({"personal_finance_category_version": "v1"}),
+        )
+        .await
+        .ok();
+    assert_eq!(set["personal_finance_category_version"], "v1");
+    let page = sync(&app, &token, None, 50).await;
+    assert!(versions(&page).iter().all(|v| v == "v1"));
+    assert!(groceries(&page).iter().all(|p| p == "FOOD_AND_DRINK"));
+    // A request's own version wins.
+    let v2 = app
+        .post(
+            "/transactions/sync",
+            json!({"access_token": token, "count": 50,
+                   "options": {"personal_finance_category_version": "v2"}}),
+        )
+        .await
+        .ok();
+    assert!(versions(&v2).iter().all(|v| v == "v2"));
+    app.post(
+        "/tartan/settings",
+        json!({"personal_finance_category_version": "v3"}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "INVALID_FIELD");
+}
