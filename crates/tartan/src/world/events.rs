@@ -59,6 +59,9 @@ pub enum Action {
     Degraded,
     /// The institution is healthy again.
     Recover,
+    /// Plaid's copy of the Item's transactions changes between two pages of a sync (a late
+    /// correction): the next page fails with TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION.
+    TransactionsChanged,
 }
 
 impl Action {
@@ -387,6 +390,14 @@ fn apply_to_item(
             )
         }
         Action::Repair => repair(state, changes, tenant, item, now, Repaired::Elsewhere),
+        Action::TransactionsChanged => match item.txns.as_mut() {
+            Some(copy) => {
+                copy.mutations += 1;
+                sync_updates_available(state, changes, item, now);
+                format!("{}'s transactions changed", item.item_id)
+            }
+            None => format!("{} has no transactions", item.item_id),
+        },
         Action::Outage | Action::Degraded | Action::Recover => String::new(),
     }
 }

@@ -42,6 +42,14 @@ pub struct TxnCopy {
     /// Readiness webhooks sent: 1 after INITIAL_UPDATE, 2 after HISTORICAL_UPDATE.
     #[serde(default)]
     pub announced: u8,
+    /// Changes to the copy that are not the bank's new days (the `transactions_changed`
+    /// trigger): each one is a new version, so pagination across it fails.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub mutations: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl TxnCopy {
@@ -53,6 +61,7 @@ impl TxnCopy {
             days: days.clamp(1, 730),
             armed: false,
             announced: 0,
+            mutations: 0,
         }
     }
 
@@ -110,12 +119,15 @@ pub struct Version {
     pub stage: Stage,
     /// The bank day (days since the Item's creation) of the update the copy reflects.
     pub day: i64,
+    /// [`TxnCopy::mutations`] at the time.
+    pub mutations: u32,
 }
 
 impl Version {
     pub const EMPTY: Version = Version {
         stage: Stage::NotReady,
         day: 0,
+        mutations: 0,
     };
 }
 
@@ -164,6 +176,7 @@ impl Item {
         Some(Version {
             stage: copy.stage(now),
             day: self.days_at(as_of),
+            mutations: copy.mutations,
         })
     }
 
@@ -340,12 +353,14 @@ impl Cursor {
     pub fn encode(&self) -> String {
         use base64::Engine;
         let raw = format!(
-            "{CURSOR_VERSION}.{:x}.{}.{}.{}.{}.{}",
+            "{CURSOR_VERSION}.{:x}.{}.{}.{}.{}.{}.{}.{}",
             self.tag,
             self.from.stage as u8,
             self.from.day,
+            self.from.mutations,
             self.to.stage as u8,
             self.to.day,
+            self.to.mutations,
             self.offset
         );
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw)
@@ -366,7 +381,12 @@ impl Cursor {
         let version = |parts: &mut std::str::Split<'_, char>| -> Option<Version> {
             let stage = Stage::from_u8(parts.next()?.parse().ok()?)?;
             let day = parts.next()?.parse().ok()?;
-            Some(Version { stage, day })
+            let mutations = parts.next()?.parse().ok()?;
+            Some(Version {
+                stage,
+                day,
+                mutations,
+            })
         };
         let from = version(&mut parts)?;
         let to = version(&mut parts)?;
@@ -448,10 +468,12 @@ mod tests {
             from: Version {
                 stage: Stage::Initial,
                 day: -3,
+                mutations: 0,
             },
             to: Version {
                 stage: Stage::Historical,
                 day: 3650,
+                mutations: u32::MAX,
             },
             offset: 4_000_000,
         };

@@ -728,3 +728,28 @@ async fn the_category_version_defaults_to_v2_and_is_a_tenant_setting() {
     .await
     .error(400, "INVALID_REQUEST", "INVALID_FIELD");
 }
+
+#[tokio::test]
+async fn a_trigger_changes_the_copy_between_two_pages() {
+    let app = fixed_day().await;
+    let (token, item_id) = app
+        .item_with_webhook("ins_109508", &["transactions"], "http://127.0.0.1:9/hook")
+        .await;
+    app.advance(json!({"seconds": 61})).await;
+    let first = sync(&app, &token, None, 10).await;
+    assert_eq!(first["has_more"], true);
+    let done = app
+        .trigger(json!({"item_id": item_id, "action": "transactions_changed"}))
+        .await
+        .ok();
+    assert_eq!(done["trigger"]["state"], "done", "{done}");
+    let body = json!({"access_token": token, "cursor": first["next_cursor"], "count": 10});
+    app.post("/transactions/sync", body).await.error(
+        400,
+        "TRANSACTIONS_ERROR",
+        "TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION",
+    );
+    // From the start again, every page reads.
+    let (all, _, _, _) = sync_all(&app, &token, None, 100).await;
+    assert!(all.len() > 10);
+}
