@@ -753,3 +753,48 @@ async fn a_trigger_changes_the_copy_between_two_pages() {
     let (all, _, _, _) = sync_all(&app, &token, None, 100).await;
     assert!(all.len() > 10);
 }
+
+#[tokio::test]
+async fn recurring_streams_are_found_in_the_history() {
+    let app = fixed_day().await;
+    let token = app.item("ins_109508", &["transactions"]).await;
+    app.with_token("/transactions/recurring/get", &token)
+        .await
+        .error(400, "ITEM_ERROR", "PRODUCT_NOT_READY");
+    app.advance(json!({"seconds": 61})).await;
+    let got = app
+        .with_token("/transactions/recurring/get", &token)
+        .await
+        .ok();
+    let streams = |side: &str| got[side].as_array().cloned().unwrap_or_default();
+    let find = |side: &str, merchant: &str| {
+        streams(side).into_iter().find(|s| {
+            s["merchant_name"] == merchant
+                || s["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(merchant))
+        })
+    };
+    let payroll = find("inflow_streams", "Gusto").expect("payroll is an inflow stream");
+    assert_eq!(payroll["frequency"], "SEMI_MONTHLY");
+    assert_eq!(payroll["status"], "MATURE");
+    assert_eq!(payroll["last_amount"]["amount"], 2450.0);
+    let netflix = find("outflow_streams", "Netflix").expect("Netflix is an outflow stream");
+    assert_eq!(netflix["frequency"], "MONTHLY");
+    assert_eq!(netflix["average_amount"]["amount"], 15.49);
+    assert!(netflix["predicted_next_date"].as_str() > netflix["last_date"].as_str());
+    assert!(
+        netflix["transaction_ids"]
+            .as_array()
+            .is_some_and(|t| t.len() >= 3)
+    );
+    // Everyday spending is not a stream.
+    assert!(find("outflow_streams", "Starbucks").is_none());
+    assert!(got["updated_datetime"].is_string());
+    app.post(
+        "/transactions/recurring/get",
+        json!({"access_token": token, "account_ids": ["nope"]}),
+    )
+    .await
+    .error(400, "INVALID_INPUT", "INVALID_ACCOUNT_ID");
+}

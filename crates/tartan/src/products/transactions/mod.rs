@@ -24,8 +24,14 @@ use crate::world::items::AccountState;
 use crate::world::transactions::{Change, Cursor, Shown, Stage, Version};
 use crate::world::views::Page;
 
+mod recurring;
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route(
+            "/transactions/recurring/get",
+            plaid_write(recurring::recurring_get),
+        )
         .route("/transactions/sync", plaid_write(sync))
         .route("/transactions/get", plaid_write(get))
         .route("/transactions/refresh", plaid_write(refresh))

@@ -1,0 +1,179 @@
+//! `/transactions/recurring/get`: the inflow and outflow streams found in Plaid's copy.
+//!
+//! Streams are found the way a reader of the statement would: the posted transactions of one
+//! merchant on one account, at a steady cadence (weekly, every two weeks, twice a month,
+//! monthly). Everyday spending at irregular intervals is not a stream.
+
+use tartan_types::wire::{
+    PersonalFinanceCategory, Product, TransactionStream, TransactionStreamAmount,
+    TransactionsRecurringGetRequest, TransactionsRecurringGetResponse,
+};
+use tartan_types::{ErrorCode, PlaidError};
+
+use super::{AccountIds, account_template, pfc_version, wire_date};
+use crate::surface::Ctx;
+use crate::world::bank::merchants::Merchant;
+use crate::world::bank::transactions::{date_of, from_cents};
+use crate::world::transactions::{Shown, Stage};
+use crate::world::{clock, ids};
+
+/// A cadence, by the days between occurrences it allows.
+fn frequency(gaps: &[i64]) -> Option<&'static str> {
+    const BANDS: &[(&str, i64, i64)] = &[
+        ("WEEKLY", 6, 8),
+        ("BIWEEKLY", 14, 14),
+        ("SEMI_MONTHLY", 12, 18),
+        ("MONTHLY", 27, 33),
+        ("ANNUALLY", 360, 370),
+    ];
+    BANDS.iter().find_map(|(name, lo, hi)| {
+        let steady = gaps.iter().filter(|g| (*lo..=*hi).contains(*g)).count();
+        // Most gaps in the band (a skipped or doubled occurrence is forgiven).
+        (!gaps.is_empty() && steady * 5 >= gaps.len() * 4).then_some(*name)
+    })
+}
+
+pub fn recurring_get(
+    ctx: &Ctx<'_>,
+    req: TransactionsRecurringGetRequest,
+) -> Result<TransactionsRecurringGetResponse, PlaidError> {
+    let options = req.options.unwrap_or_default();
+    let pfc_v1 = pfc_version(
+        ctx,
+        options.personal_finance_category_version.as_deref(),
+        "options.personal_finance_category_version",
+    )?;
+    let now = ctx.now_ms();
+    let initialized = ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        item.ensure_healthy()?;
+        Ok::<_, PlaidError>(item.txns.is_some())
+    })?;
+    if !initialized {
+        // Recurring needs Transactions: the call starts the pull, as Plaid's first call does.
+        ctx.world.ensure_product(
+            &ctx.client_id,
+            &req.access_token,
+            Product::Transactions,
+            None,
+        )?;
+        return Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY));
+    }
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
+        let version = item
+            .txn_version(now)
+            .filter(|v| v.stage == Stage::Historical)
+            .ok_or_else(|| PlaidError::new(ErrorCode::PRODUCT_NOT_READY))?;
+        let only: Option<Vec<usize>> = match req.account_ids.as_deref() {
+            None | Some([]) => None,
+            Some(ids) => Some(
+                ids.iter()
+                    .map(|id| account_template(item, id))
+                    .collect::<Result<_, _>>()?,
+            ),
+        };
+        let account_ids = AccountIds::of(item);
+        let created = item.created_date();
+        let today = version.day;
+        // Posted transactions by (account, merchant), in date order.
+        let mut groups: Vec<((usize, &'static Merchant), Vec<Shown>)> = Vec::new();
+        for s in item.copy_at(version, None) {
+            if s.pending || only.as_ref().is_some_and(|o| !o.contains(&s.txn.account)) {
+                continue;
+            }
+            let key = (s.txn.account, s.txn.merchant);
+            match groups
+                .iter_mut()
+                .find(|(k, _)| k.0 == key.0 && std::ptr::eq(k.1, key.1))
+            {
+                Some((_, list)) => list.push(s),
+                None => groups.push((key, vec![s])),
+            }
+        }
+        let currency = item.institution().currency();
+        let (mut inflow, mut outflow) = (Vec::new(), Vec::new());
+        for ((account, merchant), list) in groups {
+            if list.len() < 2 {
+                continue;
+            }
+            let days: Vec<i64> = list.iter().map(Shown::day).collect();
+            let gaps: Vec<i64> = days.windows(2).map(|w| w[1] - w[0]).collect();
+            let Some(freq) = frequency(&gaps) else {
+                continue;
+            };
+            let Some(account_id) = account_ids.get(&list[0]) else {
+                continue;
+            };
+            let mut sorted = gaps.clone();
+            sorted.sort_unstable();
+            let step = sorted[sorted.len() / 2];
+            let (first, last) = (days[0], days[days.len() - 1]);
+            let next = last + step;
+            let status = if next + 5 < today {
+                "TOMBSTONED"
+            } else if list.len() >= 3 {
+                "MATURE"
+            } else {
+                "EARLY_DETECTION"
+            };
+            let amounts: Vec<i64> = list.iter().map(|s| s.txn.cents).collect();
+            let average = amounts.iter().sum::<i64>() as f64 / amounts.len() as f64 / 100.0;
+            let last_cents = amounts[amounts.len() - 1];
+            let amount = |a: f64| TransactionStreamAmount {
+                amount: Some((a * 100.0).round() / 100.0),
+                iso_currency_code: Some(currency.into()),
+                unofficial_currency_code: None,
+            };
+            let (primary, detailed) = if pfc_v1 {
+                (merchant.pfc.0, merchant.pfc.1)
+            } else {
+                merchant.pfc_v2()
+            };
+            let stream = TransactionStream {
+                account_id: account_id.to_owned(),
+                stream_id: ids::object_id_from(ids::stable_hash(
+                    format!("{}|{account}|{}", item.item_id, merchant.description).as_bytes(),
+                )),
+                category: Some(merchant.category.iter().map(|c| (*c).into()).collect()),
+                category_id: Some(merchant.category_id.into()),
+                description: merchant.description.to_owned(),
+                merchant_name: merchant.merchant_name.map(Into::into),
+                first_date: wire_date(date_of(created, first)),
+                last_date: wire_date(date_of(created, last)),
+                predicted_next_date: (status != "TOMBSTONED")
+                    .then(|| wire_date(date_of(created, next))),
+                frequency: freq.into(),
+                transaction_ids: list.iter().map(|s| s.id(item.seed)).collect(),
+                average_amount: amount(average.abs()),
+                last_amount: amount(from_cents(last_cents).abs()),
+                is_active: status != "TOMBSTONED",
+                status: status.into(),
+                personal_finance_category: Some(PersonalFinanceCategory {
+                    primary: primary.into(),
+                    detailed: detailed.into(),
+                    confidence_level: Some(merchant.pfc.2.into()),
+                    version: Some(if pfc_v1 { "v1" } else { "v2" }.into()),
+                }),
+                is_user_modified: false,
+                last_user_modified_datetime: None,
+            };
+            if last_cents < 0 {
+                inflow.push(stream);
+            } else {
+                outflow.push(stream);
+            }
+        }
+        let updated = item
+            .transactions
+            .as_ref()
+            .and_then(|s| s.last_successful_update_ms)
+            .unwrap_or(now);
+        Ok(TransactionsRecurringGetResponse {
+            inflow_streams: inflow,
+            outflow_streams: outflow,
+            updated_datetime: clock::wire(updated),
+            personal_finance_category_version: Some(if pfc_v1 { "v1" } else { "v2" }.into()),
+        })
+    })
+}
