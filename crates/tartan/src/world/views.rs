@@ -179,3 +179,66 @@ impl Views {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_are_kept_until_the_item_is_written() {
+        let views = Views::default();
+        let render = || {
+            (
+                vec![1],
+                Vec::<u8>::new(),
+                Vec::<u8>::new(),
+                "c".to_owned(),
+                false,
+            )
+        };
+        let first = views
+            .page("item", 7, render)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let again = views
+            .page(
+                "item",
+                7,
+                || -> (Vec<u8>, Vec<u8>, Vec<u8>, String, bool) {
+                    panic!("a kept page is not rendered again")
+                },
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(Arc::ptr_eq(&first, &again));
+        views.invalidate("item");
+        let fresh = views
+            .page("item", 7, render)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!Arc::ptr_eq(&first, &fresh));
+        assert_eq!(views.1.lock().bytes, fresh.bytes());
+    }
+
+    #[test]
+    fn kept_pages_stay_within_the_budget() {
+        let views = Views::default();
+        // About an eighth of the budget each, once written as JSON (`0,` per element).
+        let big = vec![0u8; MAX_PAGE_BYTES / 16];
+        for item in 0..40 {
+            views
+                .page(&item.to_string(), 1, || {
+                    (
+                        big.clone(),
+                        Vec::<u8>::new(),
+                        Vec::<u8>::new(),
+                        String::new(),
+                        false,
+                    )
+                })
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        let kept = views.1.lock().bytes;
+        assert!(
+            kept > MAX_PAGE_BYTES / 2 && kept <= MAX_PAGE_BYTES,
+            "{kept}"
+        );
+    }
+}

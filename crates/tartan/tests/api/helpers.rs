@@ -36,6 +36,15 @@ impl Reply {
         self.body
     }
 
+    /// Asserts a 400 INVALID_FIELD whose message names `field`; returns the body.
+    #[track_caller]
+    pub fn invalid_field(self, field: &str) -> Value {
+        let body = self.error(400, "INVALID_REQUEST", "INVALID_FIELD");
+        let message = body["error_message"].as_str().unwrap_or_default();
+        assert!(message.contains(field), "the message names {field}: {body}");
+        body
+    }
+
     /// Asserts Plaid's error envelope with this code and status; returns the body.
     #[track_caller]
     pub fn error(self, status: u16, error_type: &str, error_code: &str) -> Value {
@@ -235,6 +244,18 @@ impl TestApp {
     pub async fn advance(&self, body: Value) -> Value {
         self.post("/tartan/clock/advance", body).await.ok()
     }
+}
+
+/// A tenant with a fixed seed on a fixed, frozen day (2027-03-10 12:00 UTC), so the bank's
+/// activity is the same on every run.
+pub async fn fixed_day() -> TestApp {
+    let app = spawn_app().await;
+    app.post("/tartan/settings", json!({"seed": 42})).await.ok();
+    app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
+        .await
+        .ok();
+    app.post("/tartan/clock/freeze", json!({})).await.ok();
+    app
 }
 
 /// An account of a `/accounts/*` response, by mask.

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Receiver, TestApp, by_mask, spawn_app, unix};
+use crate::helpers::{Receiver, TestApp, by_mask, fixed_day, spawn_app, unix};
 
 async fn frozen() -> TestApp {
     let app = spawn_app().await;
@@ -18,13 +18,8 @@ fn status_of(item: &Value, product: &str, field: &str) -> Value {
 /// Items with Transactions are updated several times a day: the cached copy follows the bank.
 #[tokio::test]
 async fn transactions_items_are_updated_in_the_background() {
-    let app = spawn_app().await;
     // A fixed seed and day, so the day's activity is known: the card posts purchases.
-    app.post("/tartan/settings", json!({"seed": 42})).await.ok();
-    app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
-        .await
-        .ok();
-    app.post("/tartan/clock/freeze", json!({})).await.ok();
+    let app = fixed_day().await;
     let token = app.item("ins_109508", &["transactions"]).await;
     let created = app.with_token("/item/get", &token).await.ok();
     let before = app.with_token("/accounts/get", &token).await.ok();
@@ -273,13 +268,8 @@ async fn new_mfa_at_an_institution_requires_login_on_its_items() {
 /// An outage: live calls fail, background updates fail, the status tool shows it.
 #[tokio::test]
 async fn an_outage_fails_live_calls_and_updates_until_recovery() {
-    let app = spawn_app().await;
     // A fixed seed and day, so the day's activity is known: the card posts purchases.
-    app.post("/tartan/settings", json!({"seed": 42})).await.ok();
-    app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
-        .await
-        .ok();
-    app.post("/tartan/clock/freeze", json!({})).await.ok();
+    let app = fixed_day().await;
     let token = app.item("ins_109508", &["transactions"]).await;
     let created = app.with_token("/item/get", &token).await.ok();
     app.trigger(json!({"institution_id": "ins_109508", "action": "outage", "code": "INSTITUTION_NOT_RESPONDING"}))

@@ -3,19 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Receiver, TestApp, by_mask, spawn_app};
-
-/// A tenant with a fixed seed on a fixed, frozen day, so the bank's activity is the same on
-/// every run.
-async fn fixed_day() -> TestApp {
-    let app = spawn_app().await;
-    app.post("/tartan/settings", json!({"seed": 42})).await.ok();
-    app.post("/tartan/clock/set", json!({"now": "2027-03-10T12:00:00Z"}))
-        .await
-        .ok();
-    app.post("/tartan/clock/freeze", json!({})).await.ok();
-    app
-}
+use crate::helpers::{Receiver, TestApp, by_mask, fixed_day, spawn_app};
 
 async fn sync(app: &TestApp, token: &str, cursor: Option<&str>, count: u32) -> Value {
     let mut body = json!({"access_token": token, "count": count});
@@ -226,35 +214,21 @@ async fn bad_sync_input_is_answered_in_plaids_envelope() {
     let other = app.item("ins_109508", &["transactions"]).await;
     app.advance(json!({"seconds": 61})).await;
     for count in [0, 501] {
-        let err = app
-            .post(
-                "/transactions/sync",
-                json!({"access_token": token, "count": count}),
-            )
-            .await
-            .error(400, "INVALID_REQUEST", "INVALID_FIELD");
-        assert!(
-            err["error_message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("count")
-        );
+        app.post(
+            "/transactions/sync",
+            json!({"access_token": token, "count": count}),
+        )
+        .await
+        .invalid_field("count");
     }
     let (_, _, _, theirs) = sync_all(&app, &other, None, 500).await;
     for cursor in [theirs.as_str(), "not-a-cursor", "dDEuZ"] {
-        let err = app
-            .post(
-                "/transactions/sync",
-                json!({"access_token": token, "cursor": cursor}),
-            )
-            .await
-            .error(400, "INVALID_REQUEST", "INVALID_FIELD");
-        assert!(
-            err["error_message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains("cursor")
-        );
+        app.post(
+            "/transactions/sync",
+            json!({"access_token": token, "cursor": cursor}),
+        )
+        .await
+        .invalid_field("cursor");
     }
     app.post(
         "/transactions/sync",
@@ -288,19 +262,12 @@ async fn an_account_stream_has_only_that_accounts_transactions() {
     assert!(!added.is_empty());
     assert!(added.iter().all(|t| t["account_id"] == card));
     // Its cursor belongs to that stream only.
-    let err = app
-        .post(
-            "/transactions/sync",
-            json!({"access_token": token, "cursor": page["next_cursor"]}),
-        )
-        .await
-        .error(400, "INVALID_REQUEST", "INVALID_FIELD");
-    assert!(
-        err["error_message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("cursor")
-    );
+    app.post(
+        "/transactions/sync",
+        json!({"access_token": token, "cursor": page["next_cursor"]}),
+    )
+    .await
+    .invalid_field("cursor");
 }
 
 #[tokio::test]
@@ -346,19 +313,12 @@ async fn get_is_not_ready_then_newest_first_in_pages() {
         ("2027-13-01", "2027-03-01", "start_date"),
         ("2027-03-01", "yesterday", "end_date"),
     ] {
-        let err = app
-            .post(
-                "/transactions/get",
-                json!({"access_token": token, "start_date": start, "end_date": end}),
-            )
-            .await
-            .error(400, "INVALID_REQUEST", "INVALID_FIELD");
-        assert!(
-            err["error_message"]
-                .as_str()
-                .unwrap_or_default()
-                .contains(field)
-        );
+        app.post(
+            "/transactions/get",
+            json!({"access_token": token, "start_date": start, "end_date": end}),
+        )
+        .await
+        .invalid_field(field);
     }
 }
 
@@ -797,4 +757,28 @@ async fn recurring_streams_are_found_in_the_history() {
     )
     .await
     .error(400, "INVALID_INPUT", "INVALID_ACCOUNT_ID");
+}
+
+#[tokio::test]
+async fn an_outage_fails_refresh_but_not_reads_of_the_copy() {
+    let app = fixed_day().await;
+    let token = app.item("ins_109508", &["transactions"]).await;
+    app.advance(json!({"seconds": 61})).await;
+    app.trigger(json!({"institution_id": "ins_109508", "action": "outage",
+                       "code": "INSTITUTION_DOWN"}))
+        .await
+        .ok();
+    app.with_token("/transactions/refresh", &token).await.error(
+        400,
+        "INSTITUTION_ERROR",
+        "INSTITUTION_DOWN",
+    );
+    let page = sync(&app, &token, None, 10).await;
+    assert_eq!(page["added"].as_array().map(Vec::len), Some(10));
+    app.post(
+        "/transactions/get",
+        json!({"access_token": token, "start_date": "2027-01-01", "end_date": "2027-03-10"}),
+    )
+    .await
+    .ok();
 }

@@ -15,7 +15,7 @@ use tartan_types::wire::{
 use tartan_types::{ErrorCode, PlaidError};
 use time::Date;
 
-use super::{cached_accounts, item_wire, with_product};
+use super::{cached_accounts, item_wire};
 use crate::surface::{AppState, Ctx, plaid_public, plaid_write};
 use crate::world::Item;
 use crate::world::bank::merchants::{self, Channel};
@@ -62,6 +62,59 @@ fn days_in_range(days: Option<i64>, field: &str) -> Result<Option<u16>, PlaidErr
 struct Shape {
     original_description: bool,
     pfc_v1: bool,
+}
+
+impl Shape {
+    fn new(
+        ctx: &Ctx<'_>,
+        original_description: Option<bool>,
+        version: Option<&str>,
+    ) -> Result<Self, PlaidError> {
+        Ok(Self {
+            original_description: original_description.unwrap_or(false),
+            pfc_v1: pfc_version(ctx, version, "options.personal_finance_category_version")?,
+        })
+    }
+}
+
+/// Fails unless Transactions was started on the (healthy) Item: an Item without it starts the
+/// pull now and answers PRODUCT_NOT_READY, as Plaid's first call does.
+fn pull_started(
+    ctx: &Ctx<'_>,
+    access_token: &str,
+    days_requested: Option<u16>,
+) -> Result<(), PlaidError> {
+    let started = ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, access_token)?;
+        item.ensure_healthy()?;
+        Ok::<_, PlaidError>(item.txns.is_some())
+    })?;
+    if started {
+        return Ok(());
+    }
+    ctx.world.ensure_product(
+        &ctx.client_id,
+        access_token,
+        Product::Transactions,
+        days_requested,
+    )?;
+    Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY))
+}
+
+/// The templates of the accounts `account_ids` names (`None`, or empty: all of them), or
+/// INVALID_ACCOUNT_ID.
+fn named_accounts(
+    item: &Item,
+    account_ids: Option<&[String]>,
+) -> Result<Option<Vec<usize>>, PlaidError> {
+    match account_ids {
+        None | Some([]) => Ok(None),
+        Some(ids) => ids
+            .iter()
+            .map(|id| account_template(item, id))
+            .collect::<Result<_, _>>()
+            .map(Some),
+    }
 }
 
 /// Whether v1 labels are asked for: the request's version, else the tenant's default.
@@ -270,14 +323,11 @@ fn render_failed(e: serde_json::Error) -> PlaidError {
 pub fn sync(ctx: &Ctx<'_>, req: TransactionsSyncRequest) -> Result<SyncAnswer, PlaidError> {
     let count = count(req.count, "count", 100)?;
     let options = req.options.unwrap_or_default();
-    let shape = Shape {
-        original_description: options.include_original_description.unwrap_or(false),
-        pfc_v1: pfc_version(
-            ctx,
-            options.personal_finance_category_version.as_deref(),
-            "options.personal_finance_category_version",
-        )?,
-    };
+    let shape = Shape::new(
+        ctx,
+        options.include_original_description,
+        options.personal_finance_category_version.as_deref(),
+    )?;
     let days = days_in_range(options.days_requested, "options.days_requested")?;
     ctx.world.read(|s| {
         s.item_for_token(&ctx.client_id, &req.access_token)?
@@ -436,44 +486,21 @@ pub fn get(
             ));
         }
     };
-    let shape = Shape {
-        original_description: options.include_original_description.unwrap_or(false),
-        pfc_v1: pfc_version(
-            ctx,
-            options.personal_finance_category_version.as_deref(),
-            "options.personal_finance_category_version",
-        )?,
-    };
+    let shape = Shape::new(
+        ctx,
+        options.include_original_description,
+        options.personal_finance_category_version.as_deref(),
+    )?;
     let days = days_in_range(options.days_requested, "options.days_requested")?;
     let now = ctx.now_ms();
-    let ready = ctx.world.read(|s| {
+    pull_started(ctx, &req.access_token, days)?;
+    ctx.world.read(|s| {
         let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
-        item.ensure_healthy()?;
-        Ok::<_, PlaidError>(item.txns.is_some())
-    })?;
-    if !ready {
-        // The first call on an Item without Transactions starts the pull.
-        ctx.world.ensure_product(
-            &ctx.client_id,
-            &req.access_token,
-            Product::Transactions,
-            days,
-        )?;
-        return Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY));
-    }
-    with_product(ctx, &req.access_token, Product::Transactions, |item| {
         let version = item.txn_version(now).unwrap_or(Version::EMPTY);
         if version.stage == Stage::NotReady {
             return Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY));
         }
-        let only: Option<Vec<usize>> = match options.account_ids.as_deref() {
-            None | Some([]) => None,
-            Some(ids) => Some(
-                ids.iter()
-                    .map(|id| account_template(item, id))
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
+        let only = named_accounts(item, options.account_ids.as_deref())?;
         let created = item.created_date();
         let mut shown: Vec<Shown> = item
             .copy_at(version, None)
@@ -511,19 +538,17 @@ pub fn refresh(
     ctx: &Ctx<'_>,
     req: TransactionsRefreshRequest,
 ) -> Result<TransactionsRefreshResponse, PlaidError> {
-    let has = ctx.world.read(|s| {
-        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
-        item.ensure_healthy()?;
-        Ok::<_, PlaidError>(item.products.contains(&Product::Transactions))
+    ctx.world.read(|s| {
+        s.item_for_token(&ctx.client_id, &req.access_token)?
+            .ensure_healthy()
     })?;
-    if !has {
-        ctx.world.ensure_product(
-            &ctx.client_id,
-            &req.access_token,
-            Product::Transactions,
-            None,
-        )?;
-    }
+    // Adds Transactions first if the Item lacks it (nothing when it has it).
+    ctx.world.ensure_product(
+        &ctx.client_id,
+        &req.access_token,
+        Product::Transactions,
+        None,
+    )?;
     ctx.world
         .refresh_transactions(&ctx.client_id, &req.access_token)?;
     Ok(TransactionsRefreshResponse {})

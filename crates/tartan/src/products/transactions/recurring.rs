@@ -5,12 +5,12 @@
 //! monthly). Everyday spending at irregular intervals is not a stream.
 
 use tartan_types::wire::{
-    PersonalFinanceCategory, Product, TransactionStream, TransactionStreamAmount,
+    PersonalFinanceCategory, TransactionStream, TransactionStreamAmount,
     TransactionsRecurringGetRequest, TransactionsRecurringGetResponse,
 };
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::{AccountIds, account_template, pfc_version, wire_date};
+use super::{AccountIds, named_accounts, pfc_version, pull_started, wire_date};
 use crate::surface::Ctx;
 use crate::world::bank::merchants::Merchant;
 use crate::world::bank::transactions::{date_of, from_cents};
@@ -44,35 +44,14 @@ pub fn recurring_get(
         "options.personal_finance_category_version",
     )?;
     let now = ctx.now_ms();
-    let initialized = ctx.world.read(|s| {
-        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
-        item.ensure_healthy()?;
-        Ok::<_, PlaidError>(item.txns.is_some())
-    })?;
-    if !initialized {
-        // Recurring needs Transactions: the call starts the pull, as Plaid's first call does.
-        ctx.world.ensure_product(
-            &ctx.client_id,
-            &req.access_token,
-            Product::Transactions,
-            None,
-        )?;
-        return Err(PlaidError::new(ErrorCode::PRODUCT_NOT_READY));
-    }
+    pull_started(ctx, &req.access_token, None)?;
     ctx.world.read(|s| {
         let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
         let version = item
             .txn_version(now)
             .filter(|v| v.stage == Stage::Historical)
             .ok_or_else(|| PlaidError::new(ErrorCode::PRODUCT_NOT_READY))?;
-        let only: Option<Vec<usize>> = match req.account_ids.as_deref() {
-            None | Some([]) => None,
-            Some(ids) => Some(
-                ids.iter()
-                    .map(|id| account_template(item, id))
-                    .collect::<Result<_, _>>()?,
-            ),
-        };
+        let only = named_accounts(item, req.account_ids.as_deref())?;
         let account_ids = AccountIds::of(item);
         let created = item.created_date();
         let today = version.day;

@@ -16,23 +16,6 @@ pub mod merchants;
 pub mod transactions;
 use super::institutions::{InstitutionDef, Region};
 
-/// How an account's balance moves from day to day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Drift {
-    /// Everyday spending with a payroll deposit every 14 days.
-    Checking,
-    /// Small deposits.
-    Saving,
-    /// Card spending, paid down every 30 days.
-    Card,
-    /// Market moves of up to 1% a day.
-    Market,
-    /// Principal paid down every 30 days.
-    Loan,
-    /// Does not move (CDs).
-    Fixed,
-}
-
 #[derive(Debug, Clone, Copy)]
 pub struct AccountTemplate {
     pub name: &'static str,
@@ -43,7 +26,6 @@ pub struct AccountTemplate {
     pub available: Option<f64>,
     pub current: f64,
     pub limit: Option<f64>,
-    pub drift: Drift,
 }
 
 const fn acct(
@@ -53,7 +35,6 @@ const fn acct(
     subtype: &'static str,
     mask: &'static str,
     balances: (Option<f64>, f64, Option<f64>),
-    drift: Drift,
 ) -> AccountTemplate {
     AccountTemplate {
         name,
@@ -64,7 +45,6 @@ const fn acct(
         available: balances.0,
         current: balances.1,
         limit: balances.2,
-        drift,
     }
 }
 
@@ -79,7 +59,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "checking",
         "0000",
         (Some(100.0), 110.0, None),
-        Drift::Checking,
     ),
     acct(
         "Plaid Saving",
@@ -88,7 +67,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "savings",
         "1111",
         (Some(200.0), 210.0, None),
-        Drift::Saving,
     ),
     acct(
         "Plaid CD",
@@ -97,7 +75,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "cd",
         "2222",
         (None, 1000.0, None),
-        Drift::Fixed,
     ),
     acct(
         "Plaid Credit Card",
@@ -106,7 +83,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "credit card",
         "3333",
         (None, 410.0, Some(2000.0)),
-        Drift::Card,
     ),
     acct(
         "Plaid Money Market",
@@ -115,7 +91,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "money market",
         "4444",
         (Some(43200.0), 43200.0, None),
-        Drift::Saving,
     ),
     acct(
         "Plaid IRA",
@@ -124,7 +99,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "ira",
         "5555",
         (None, 320.76, None),
-        Drift::Market,
     ),
     acct(
         "Plaid 401k",
@@ -133,7 +107,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "401k",
         "6666",
         (None, 23631.9805, None),
-        Drift::Market,
     ),
     acct(
         "Plaid Student Loan",
@@ -142,7 +115,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "student",
         "7777",
         (None, 65262.0, None),
-        Drift::Loan,
     ),
     acct(
         "Plaid Mortgage",
@@ -151,7 +123,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "mortgage",
         "8888",
         (None, 56302.06, None),
-        Drift::Loan,
     ),
     acct(
         "Plaid HSA",
@@ -160,7 +131,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "hsa",
         "9001",
         (Some(6009.0), 6009.0, None),
-        Drift::Saving,
     ),
     acct(
         "Plaid Cash Management",
@@ -169,7 +139,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "cash management",
         "9002",
         (Some(12060.0), 12060.0, None),
-        Drift::Saving,
     ),
     acct(
         "Plaid Business Credit Card",
@@ -178,7 +147,6 @@ pub static USER_GOOD: &[AccountTemplate] = &[
         "credit card",
         "9999",
         (Some(4980.0), 5020.0, Some(10000.0)),
-        Drift::Card,
     ),
 ];
 
@@ -191,7 +159,6 @@ pub static LATER: &[AccountTemplate] = &[
         "checking",
         "1212",
         (Some(500.0), 500.0, None),
-        Drift::Checking,
     ),
     acct(
         "Plaid High Yield Saving",
@@ -200,7 +167,6 @@ pub static LATER: &[AccountTemplate] = &[
         "savings",
         "3434",
         (Some(2500.0), 2500.0, None),
-        Drift::Saving,
     ),
     acct(
         "Plaid Rewards Card",
@@ -209,7 +175,6 @@ pub static LATER: &[AccountTemplate] = &[
         "credit card",
         "5656",
         (None, 0.0, Some(5000.0)),
-        Drift::Card,
     ),
 ];
 
@@ -238,10 +203,6 @@ fn unit(seed: u64, day: i64) -> f64 {
         / (1u64 << 53) as f64
 }
 
-fn cents(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
-}
-
 /// A stable seed for an account from the Item's seed and the account's mask.
 pub fn account_seed(item_seed: u64, mask: &str) -> u64 {
     mask.bytes()
@@ -254,35 +215,13 @@ use transactions::MAX_DAYS;
 /// (its holdings come with issue 11). Other accounts' balances are their transactions summed
 /// ([`transactions::balance`]).
 pub fn market_truth(template: &AccountTemplate, seed: u64, days: i64) -> Balance {
-    let days = days.clamp(0, MAX_DAYS);
     let mut current = template.current;
-    for day in 1..=days {
-        let u = unit(seed, day);
-        current += match template.drift {
-            Drift::Checking if day % 14 == 0 => 1250.0,
-            Drift::Checking => -(5.0 + 80.0 * u),
-            Drift::Saving => 2.0 + 10.0 * u,
-            Drift::Card if day % 30 == 0 => -(current - template.current).max(0.0),
-            Drift::Card => 3.0 + 40.0 * u,
-            Drift::Market => current * (u - 0.48) * 0.02,
-            Drift::Loan if day % 30 == 0 => -(current * 0.004 + 150.0).min(current),
-            Drift::Loan | Drift::Fixed => 0.0,
-        };
+    for day in 1..=days.clamp(0, MAX_DAYS) {
+        current += current * (unit(seed, day) - 0.48) * 0.02;
     }
-    let moved = current - template.current;
-    let current = if matches!(template.drift, Drift::Market) {
-        (current * 10_000.0).round() / 10_000.0
-    } else {
-        cents(current)
-    };
-    let available = match (template.available, template.drift) {
-        (None, _) => None,
-        (Some(_), Drift::Card) => template.limit.map(|l| cents(l - current)),
-        (Some(a), _) => Some(cents(a + moved)),
-    };
     Balance {
-        available,
-        current: Some(current),
+        available: template.available,
+        current: Some((current * 10_000.0).round() / 10_000.0),
         limit: template.limit,
     }
 }

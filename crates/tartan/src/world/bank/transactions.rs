@@ -9,7 +9,7 @@
 use time::{Date, Duration, Weekday};
 
 use super::merchants::{self as mm, Merchant};
-use super::{AccountTemplate, Balance, Drift, account_seed, template};
+use super::{AccountTemplate, Balance, account_seed, template};
 use crate::world::ids::splitmix;
 use tartan_types::wire::AccountType;
 
@@ -451,7 +451,7 @@ fn effect(t: &AccountTemplate, cents: i64) -> i64 {
 /// the available balance less what is pending beyond what was pending on day 0.
 pub fn balance(item_seed: u64, account: usize, created: Date, days: i64) -> Balance {
     let t = template(account);
-    if t.drift == Drift::Market {
+    if role(t) == Role::Investment {
         return super::market_truth(t, account_seed(item_seed, t.mask), days);
     }
     let days = days.clamp(0, MAX_DAYS);
@@ -510,7 +510,7 @@ mod tests {
         for account in 0..super::super::USER_GOOD.len() {
             let t = template(account);
             let b = balance(42, account, CREATED, 0);
-            if t.drift != Drift::Market {
+            if role(t) != Role::Investment {
                 assert_eq!(b.current, Some(t.current), "{}", t.name);
                 assert_eq!(b.available, t.available, "{}", t.name);
             }
