@@ -202,8 +202,8 @@ pub fn update_copy(
     bank: &Bank,
     item: &mut Item,
     now: i64,
+    before: Option<transactions::Version>,
 ) {
-    let before = item.txn_version(now);
     read_bank(bank, item, now);
     // Once the first pull is complete, an update that finds changes says so; before, the
     // readiness webhooks do.
@@ -268,7 +268,50 @@ fn announce_changes(
         let payload = outbox::payload(Webhook::TransactionsRemoved, item, body);
         outbox::enqueue(state, changes, item, now, payload);
     }
+    recurring_update(state, changes, item, &diff, to, now);
     sync_updates_available(state, changes, item, now);
+}
+
+/// RECURRING_TRANSACTIONS_UPDATE, when `/transactions/recurring/get` armed it and the changes
+/// touch a stream: with the accounts whose streams changed.
+fn recurring_update(
+    state: &State,
+    changes: &mut Vec<Record>,
+    item: &Item,
+    diff: &[transactions::Change],
+    to: transactions::Version,
+    now: i64,
+) {
+    if !item.txns.as_ref().is_some_and(|c| c.recurring_armed)
+        || to.stage != transactions::Stage::Historical
+    {
+        return;
+    }
+    let streams = item.streams(to, None);
+    let mut accounts: Vec<usize> = Vec::new();
+    for change in diff {
+        let s = change.shown();
+        let description = item.description(s);
+        if !accounts.contains(&s.txn.account)
+            && streams
+                .iter()
+                .any(|st| st.account == s.txn.account && st.description == description)
+        {
+            accounts.push(s.txn.account);
+        }
+    }
+    if accounts.is_empty() {
+        return;
+    }
+    let account_ids: Vec<String> = item
+        .accounts
+        .iter()
+        .filter(|a| accounts.contains(&a.template))
+        .map(|a| item.account_id(a))
+        .collect();
+    let body = json!({ "account_ids": account_ids });
+    let payload = outbox::payload(Webhook::TransactionsRecurringUpdate, item, body);
+    outbox::enqueue(state, changes, item, now, payload);
 }
 
 /// SYNC_UPDATES_AVAILABLE with the pull's stages, if `/transactions/sync` armed it.

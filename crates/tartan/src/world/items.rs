@@ -245,12 +245,26 @@ impl Item {
 
     /// What the institution reports for an account right now.
     pub fn live_balance(&self, account: &AccountState, now_ms: i64) -> Balance {
-        bank::transactions::balance(
-            self.seed,
-            account.template,
-            self.created_date(),
-            self.days_at(now_ms),
-        )
+        let dynamic = self.is_dynamic() && bank::transactions::has_transactions(account.template());
+        let bank = if dynamic {
+            // Its bank does not move with the days, only with refreshes.
+            bank::transactions::opening(account.template)
+        } else {
+            bank::transactions::balance(
+                self.seed,
+                account.template,
+                self.created_date(),
+                self.days_at(now_ms),
+            )
+        };
+        match &self.txns {
+            Some(copy) if dynamic || !copy.stored.is_empty() => {
+                let (posted, pending) =
+                    super::transactions::dynamic::moved(self, account.template, now_ms);
+                bank::transactions::adjusted(account.template, bank, posted, pending)
+            }
+            _ => bank,
+        }
     }
 
     /// The accounts matching `account_ids` (all when `None`), or INVALID_ACCOUNT_ID.

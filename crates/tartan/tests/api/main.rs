@@ -15,5 +15,6 @@ mod process;
 mod sandbox;
 mod seeds;
 mod transactions;
+mod transactions_sandbox;
 mod webhook_key;
 mod webhooks;

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Receiver, TestApp, by_mask, fixed_day, spawn_app};
 
-async fn sync(app: &TestApp, token: &str, cursor: Option<&str>, count: u32) -> Value {
+pub(crate) async fn sync(app: &TestApp, token: &str, cursor: Option<&str>, count: u32) -> Value {
     let mut body = json!({"access_token": token, "count": count});
     if let Some(c) = cursor {
         body["cursor"] = json!(c);
@@ -14,7 +14,7 @@ async fn sync(app: &TestApp, token: &str, cursor: Option<&str>, count: u32) -> V
 }
 
 /// Pages from `cursor` until `has_more` is false: (added, modified, removed ids, next cursor).
-async fn sync_all(
+pub(crate) async fn sync_all(
     app: &TestApp,
     token: &str,
     mut cursor: Option<String>,
@@ -40,7 +40,7 @@ async fn sync_all(
     (added, modified, removed, cursor.unwrap_or_default())
 }
 
-fn ids(txns: &[Value]) -> Vec<String> {
+pub(crate) fn ids(txns: &[Value]) -> Vec<String> {
     txns.iter()
         .filter_map(|t| t["transaction_id"].as_str().map(str::to_owned))
         .collect()

@@ -25,6 +25,7 @@ use crate::world::transactions::{Change, Cursor, Shown, Stage, Version};
 use crate::world::views::Page;
 
 mod recurring;
+mod sandbox;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .route("/transactions/sync", plaid_write(sync))
         .route("/transactions/get", plaid_write(get))
         .route("/transactions/refresh", plaid_write(refresh))
+        .route("/sandbox/transactions/create", plaid_write(sandbox::create))
         // Plaid asks no credentials for the category list.
         .route("/categories/get", plaid_public(categories))
 }
@@ -159,27 +161,33 @@ fn transaction(item: &Item, account_id: &str, s: &Shown, shape: &Shape) -> wire:
     } else {
         m.pfc_v2()
     };
+    // Until Plaid recognizes the merchant, only the statement text is known.
+    let known = s.enriched && m.merchant_name.is_some();
     let derived = m.derived();
-    let entity_id = derived.entity_id.clone();
-    let logo = derived.logo_url.clone();
+    let entity_id = derived.entity_id.clone().filter(|_| known);
+    let logo = derived.logo_url.clone().filter(|_| known);
+    let website = m.website.filter(|_| known);
+    let confidence = if s.enriched { m.pfc.2 } else { "LOW" };
     let counterparties = m
         .merchant_name
+        .filter(|_| known)
         .map(|name| Counterparty {
             name: name.into(),
             entity_id: entity_id.clone(),
             kind: m.party.as_str().into(),
-            website: m.website.map(Into::into),
+            website: website.map(Into::into),
             logo_url: logo.clone().map(Into::into),
-            confidence_level: Some(m.pfc.2.into()),
+            confidence_level: Some(confidence.into()),
             account_numbers: None,
         })
         .into_iter()
         .collect();
+    let description = item.description(s);
     let place = m.place;
     wire::Transaction {
         account_id: account_id.to_owned(),
         amount: from_cents(cents),
-        iso_currency_code: Some(item.institution().currency().into()),
+        iso_currency_code: Some(item.currency_of(s)),
         unofficial_currency_code: None,
         category: Some(m.category.iter().map(|c| (*c).into()).collect()),
         category_id: Some(m.category_id.into()),
@@ -200,9 +208,9 @@ fn transaction(item: &Item, account_id: &str, s: &Shown, shape: &Shape) -> wire:
             lon: place.map(|p| p.lon),
             store_number: place.and_then(|p| p.store_number).map(Into::into),
         },
-        name: m.description.to_owned(),
-        merchant_name: m.merchant_name.map(Into::into),
-        original_description: shape.original_description.then(|| m.description.to_owned()),
+        name: description.to_owned(),
+        merchant_name: m.merchant_name.filter(|_| known).map(Into::into),
+        original_description: shape.original_description.then(|| description.to_owned()),
         payment_meta: PaymentMeta {
             payment_processor: m.payment_processor.map(Into::into),
             ..PaymentMeta::default()
@@ -221,12 +229,12 @@ fn transaction(item: &Item, account_id: &str, s: &Shown, shape: &Shape) -> wire:
             .into(),
         ),
         logo_url: logo.map(Into::into),
-        website: m.website.map(Into::into),
+        website: website.map(Into::into),
         payment_channel: m.channel.as_str().into(),
         personal_finance_category: Some(PersonalFinanceCategory {
             primary: primary.into(),
             detailed: detailed.into(),
-            confidence_level: Some(m.pfc.2.into()),
+            confidence_level: Some(confidence.into()),
             version: Some(if shape.pfc_v1 { "v1" } else { "v2" }.into()),
         }),
         business_finance_category: None,

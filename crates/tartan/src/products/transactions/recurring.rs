@@ -1,8 +1,5 @@
-//! `/transactions/recurring/get`: the inflow and outflow streams found in Plaid's copy.
-//!
-//! Streams are found the way a reader of the statement would: the posted transactions of one
-//! merchant on one account, at a steady cadence (weekly, every two weeks, twice a month,
-//! monthly). Everyday spending at irregular intervals is not a stream.
+//! `/transactions/recurring/get`: the inflow and outflow streams found in Plaid's copy
+//! (`world::transactions::recurring`).
 
 use tartan_types::wire::{
     PersonalFinanceCategory, TransactionStream, TransactionStreamAmount,
@@ -12,26 +9,9 @@ use tartan_types::{ErrorCode, PlaidError};
 
 use super::{AccountIds, named_accounts, pfc_version, pull_started, wire_date};
 use crate::surface::Ctx;
-use crate::world::bank::merchants::Merchant;
 use crate::world::bank::transactions::{date_of, from_cents};
 use crate::world::transactions::{Shown, Stage};
 use crate::world::{clock, ids};
-
-/// A cadence, by the days between occurrences it allows.
-fn frequency(gaps: &[i64]) -> Option<&'static str> {
-    const BANDS: &[(&str, i64, i64)] = &[
-        ("WEEKLY", 6, 8),
-        ("BIWEEKLY", 14, 14),
-        ("SEMI_MONTHLY", 12, 18),
-        ("MONTHLY", 27, 33),
-        ("ANNUALLY", 360, 370),
-    ];
-    BANDS.iter().find_map(|(name, lo, hi)| {
-        let steady = gaps.iter().filter(|g| (*lo..=*hi).contains(*g)).count();
-        // Most gaps in the band (a skipped or doubled occurrence is forgiven).
-        (!gaps.is_empty() && steady * 5 >= gaps.len() * 4).then_some(*name)
-    })
-}
 
 pub fn recurring_get(
     ctx: &Ctx<'_>,
@@ -45,6 +25,7 @@ pub fn recurring_get(
     )?;
     let now = ctx.now_ms();
     pull_started(ctx, &req.access_token, None)?;
+    ctx.world.arm_recurring(&ctx.client_id, &req.access_token)?;
     ctx.world.read(|s| {
         let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
         let version = item
@@ -55,40 +36,16 @@ pub fn recurring_get(
         let account_ids = AccountIds::of(item);
         let created = item.created_date();
         let today = version.day;
-        // Posted transactions by (account, merchant), in date order.
-        let mut groups: Vec<((usize, &'static Merchant), Vec<Shown>)> = Vec::new();
-        for s in item.copy_at(version, None) {
-            if s.pending || only.as_ref().is_some_and(|o| !o.contains(&s.txn.account)) {
-                continue;
-            }
-            let key = (s.txn.account, s.txn.merchant);
-            match groups
-                .iter_mut()
-                .find(|(k, _)| k.0 == key.0 && std::ptr::eq(k.1, key.1))
-            {
-                Some((_, list)) => list.push(s),
-                None => groups.push((key, vec![s])),
-            }
-        }
         let currency = item.institution().currency();
         let (mut inflow, mut outflow) = (Vec::new(), Vec::new());
-        for ((account, merchant), list) in groups {
-            if list.len() < 2 {
-                continue;
-            }
-            let days: Vec<i64> = list.iter().map(Shown::day).collect();
-            let gaps: Vec<i64> = days.windows(2).map(|w| w[1] - w[0]).collect();
-            let Some(freq) = frequency(&gaps) else {
-                continue;
-            };
+        for stream in item.streams(version, only.as_deref()) {
+            let (list, merchant, account) = (&stream.txns, stream.merchant, stream.account);
             let Some(account_id) = account_ids.get(&list[0]) else {
                 continue;
             };
-            let mut sorted = gaps.clone();
-            sorted.sort_unstable();
-            let step = sorted[sorted.len() / 2];
+            let days: Vec<i64> = list.iter().map(Shown::day).collect();
             let (first, last) = (days[0], days[days.len() - 1]);
-            let next = last + step;
+            let next = last + stream.step;
             let status = if next + 5 < today {
                 "TOMBSTONED"
             } else if list.len() >= 3 {
@@ -112,17 +69,17 @@ pub fn recurring_get(
             let stream = TransactionStream {
                 account_id: account_id.to_owned(),
                 stream_id: ids::object_id_from(ids::stable_hash(
-                    format!("{}|{account}|{}", item.item_id, merchant.description).as_bytes(),
+                    format!("{}|{account}|{}", item.item_id, stream.description).as_bytes(),
                 )),
                 category: Some(merchant.category.iter().map(|c| (*c).into()).collect()),
                 category_id: Some(merchant.category_id.into()),
-                description: merchant.description.to_owned(),
+                description: stream.description.to_owned(),
                 merchant_name: merchant.merchant_name.map(Into::into),
                 first_date: wire_date(date_of(created, first)),
                 last_date: wire_date(date_of(created, last)),
                 predicted_next_date: (status != "TOMBSTONED")
                     .then(|| wire_date(date_of(created, next))),
-                frequency: freq.into(),
+                frequency: stream.frequency.into(),
                 transaction_ids: list.iter().map(|s| s.id(item.seed)).collect(),
                 average_amount: amount(average.abs()),
                 last_amount: amount(from_cents(last_cents).abs()),

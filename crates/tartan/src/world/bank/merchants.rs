@@ -546,6 +546,22 @@ pub static INTEREST_CHARGE: Merchant = m(
     INTEREST_CHARGED,
 );
 
+/// A description Plaid does not recognize (a transaction made through
+/// `/sandbox/transactions/create` that names no known merchant).
+pub static UNMATCHED: Merchant = m(
+    "",
+    None,
+    None,
+    Party::Merchant,
+    Other,
+    (
+        "GENERAL_MERCHANDISE",
+        "GENERAL_MERCHANDISE_OTHER_GENERAL_MERCHANDISE",
+        "LOW",
+    ),
+    ("19000000", &["Shops"]),
+);
+
 /// Every merchant, for the categories list and tests.
 pub static ALL: &[&Merchant] = &[
     &STARBUCKS,
@@ -581,7 +597,22 @@ pub static ALL: &[&Merchant] = &[
     &LOAN_PAYMENT_IN,
     &INTEREST_PAID,
     &INTEREST_CHARGE,
+    &UNMATCHED,
 ];
+
+/// The merchant a free-text description names (`"Starbucks #12"` is Starbucks), as Plaid's
+/// enrichment would recognize it, or [`UNMATCHED`].
+pub fn recognize(description: &str) -> &'static Merchant {
+    let text = description.to_ascii_lowercase();
+    ALL.iter()
+        .copied()
+        .filter(|m| !m.description.contains("REFUND"))
+        .find(|m| {
+            m.merchant_name
+                .is_some_and(|n| text.contains(&n.to_ascii_lowercase()))
+        })
+        .unwrap_or(&UNMATCHED)
+}
 
 impl Merchant {
     /// The v2 (primary, detailed) labels.

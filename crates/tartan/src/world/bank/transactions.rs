@@ -75,12 +75,27 @@ pub struct BankTxn {
     /// Amount once posted.
     pub cents: i64,
     pub merchant: &'static Merchant,
+    /// Shown as pending before it posts (card purchases); bills and transfers post at once.
+    pub pends: bool,
+    pub origin: Origin,
+}
+
+/// Where a transaction comes from, which decides its identity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Origin {
+    /// The bank's function of (seed, account, day, slot).
+    Bank,
+    /// The `k`th purchase a `/transactions/refresh` of `user_transactions_dynamic` made
+    /// (refreshes counted from 1).
+    Refresh { n: u16, k: u8 },
+    /// The `i`th transaction Tartan stores for the Item (`/sandbox/transactions/create`).
+    Stored(u16),
 }
 
 impl BankTxn {
     /// Whether the transaction went through a pending state before posting.
     pub fn was_pending(&self) -> bool {
-        self.posted_day != Some(self.authorized_day)
+        self.pends
     }
 
     /// Pending as of `day`: made, not yet posted, not yet dropped.
@@ -98,6 +113,17 @@ impl BankTxn {
 
     /// A seed unique to this transaction under the Item's seed (ids derive from it).
     pub fn key(&self, item_seed: u64) -> u64 {
+        match self.origin {
+            Origin::Bank => {}
+            Origin::Refresh { n, k } => {
+                return splitmix(
+                    item_seed ^ splitmix(0x5EF2_E500_0000 | u64::from(n) << 8 | u64::from(k)),
+                );
+            }
+            Origin::Stored(i) => {
+                return splitmix(item_seed ^ splitmix(0x570_2ED0_0000 | u64::from(i)));
+            }
+        }
         // Chained, not XORed side by side: (account, slot) pairs must not cancel out.
         let account = splitmix(item_seed ^ splitmix(self.account as u64 + 1));
         let day = splitmix(account ^ splitmix(self.authorized_day as u64));
@@ -204,6 +230,8 @@ fn purchases(a: &Acct, day: i64, date: Date, out: &mut Vec<BankTxn>) {
         pending_cents: cents,
         cents,
         merchant,
+        pends: lag > 0,
+        origin: Origin::Bank,
     };
     let lag = |k: u64| 1 + (u(k) * 3.0) as i64;
     let weekday = !weekend(date);
@@ -263,6 +291,7 @@ fn purchases(a: &Acct, day: i64, date: Date, out: &mut Vec<BankTxn>) {
                 // A hotel's authorization hold, released without posting.
                 out.push(BankTxn {
                     posted_day: None,
+                    pends: true,
                     ..txn(6, &mm::MARRIOTT, dollars(u(18), 100.0, 250.0), 0)
                 });
             }
@@ -295,6 +324,8 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             pending_cents: cents,
             cents,
             merchant,
+            pends: false,
+            origin: Origin::Bank,
         });
     };
     // Monthly interest at an annual rate on the opening balance.
@@ -482,6 +513,37 @@ pub fn balance(item_seed: u64, account: usize, created: Date, days: i64) -> Bala
     }
 }
 
+/// The Sandbox's opening figures for an account (its balance on day 0, before any activity).
+pub fn opening(account: usize) -> Balance {
+    let t = template(account);
+    Balance {
+        available: t.available,
+        current: Some(t.current),
+        limit: t.limit,
+    }
+}
+
+/// A balance moved by transactions no function of the day makes (Plaid's sign, in cents):
+/// `posted` since it was read, and `pending` more held.
+pub fn adjusted(account: usize, b: Balance, posted: i64, pending: i64) -> Balance {
+    let t = template(account);
+    if role(t) == Role::Investment || (posted == 0 && pending == 0) {
+        return b;
+    }
+    let moved = effect(t, posted);
+    let held = effect(t, pending);
+    let shift = |x: Option<f64>, by: i64| x.map(|v| from_cents(cents_to(v) + by));
+    let available = match t.account_type {
+        AccountType::Credit | AccountType::Loan => shift(b.available, -moved - held),
+        _ => shift(b.available, moved + held),
+    };
+    Balance {
+        available,
+        current: shift(b.current, moved),
+        limit: b.limit,
+    }
+}
+
 fn cents_to(x: f64) -> i64 {
     (x * 100.0).round() as i64
 }
@@ -570,6 +632,16 @@ mod tests {
                     "{} is not in merchants::ALL",
                     t.merchant.description
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn a_transaction_pends_exactly_when_it_does_not_post_the_day_it_is_made() {
+        for account in 0..15 {
+            for t in between(42, account, CREATED, -200..200) {
+                assert_eq!(t.pends, t.posted_day != Some(t.authorized_day), "{t:?}");
+                assert_eq!(t.origin, Origin::Bank);
             }
         }
     }

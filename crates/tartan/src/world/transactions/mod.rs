@@ -11,10 +11,14 @@ use serde::{Deserialize, Serialize};
 use tartan_types::PlaidError;
 use tartan_types::wire::Product;
 
-use super::bank::transactions::{self as bank_txns, BankTxn, MAX_PENDING_DAYS};
+use super::bank::transactions::{self as bank_txns, BankTxn, MAX_PENDING_DAYS, Origin};
 use super::clock::SECOND_MS;
 use super::ids;
 use super::{Item, Record, World, events};
+
+pub mod dynamic;
+pub mod recurring;
+pub use dynamic::{Refresh, StoredTxn};
 
 /// Plaid's published timing: the last 30 days within about 10 s of linking, the whole
 /// history within about a minute (https://plaid.com/docs/transactions/webhooks/).
@@ -24,6 +28,12 @@ pub const HISTORICAL_READY_MS: i64 = 60 * SECOND_MS;
 pub const DEFAULT_DAYS: u16 = 90;
 /// The first pull covers this many days.
 const INITIAL_DAYS: i64 = 30;
+/// A few purchases post under the raw statement text and are recognized (merchant,
+/// counterparty, logo) this many days later: Plaid's copy modifies them then.
+const ENRICH_DAYS: i64 = 2;
+/// How far back from an update a transaction can still change: pending that posts or
+/// vanishes, then a late recognition.
+const REACH_DAYS: i64 = MAX_PENDING_DAYS + ENRICH_DAYS;
 
 /// What Tartan keeps about an Item's Transactions besides the bank's function.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,6 +56,15 @@ pub struct TxnCopy {
     /// trigger): each one is a new version, so pagination across it fails.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub mutations: u32,
+    /// `/transactions/recurring/get` was called: RECURRING_TRANSACTIONS_UPDATE is armed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub recurring_armed: bool,
+    /// `user_transactions_dynamic`'s refreshes, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refreshes: Vec<Refresh>,
+    /// Transactions made through `/sandbox/transactions/create`, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stored: Vec<StoredTxn>,
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -62,6 +81,9 @@ impl TxnCopy {
             armed: false,
             announced: 0,
             mutations: 0,
+            recurring_armed: false,
+            refreshes: Vec::new(),
+            stored: Vec::new(),
         }
     }
 
@@ -132,14 +154,32 @@ impl Version {
 }
 
 /// A transaction as Plaid's copy shows it at some version.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shown {
     pub txn: BankTxn,
     /// Shown as pending (its pending id) or posted.
     pub pending: bool,
+    /// Plaid recognized the merchant (false: the raw statement text only, for now).
+    pub enriched: bool,
 }
 
 impl Shown {
+    pub fn posted(txn: BankTxn) -> Self {
+        Self {
+            txn,
+            pending: false,
+            enriched: true,
+        }
+    }
+
+    pub fn pending(txn: BankTxn) -> Self {
+        Self {
+            txn,
+            pending: true,
+            enriched: true,
+        }
+    }
+
     /// The day the copy dates it: the posting day, or the day it was made while pending.
     pub fn day(&self) -> i64 {
         match (self.pending, self.txn.posted_day) {
@@ -152,10 +192,31 @@ impl Shown {
         txn_id(item_seed, &self.txn, self.pending)
     }
 
+    /// Where it sorts among the transactions of its account and day.
+    fn order(&self) -> (u8, u16, u8) {
+        match self.txn.origin {
+            Origin::Bank => (0, 0, self.txn.slot),
+            Origin::Refresh { n, k } => (1, n, k),
+            Origin::Stored(i) => (2, i, 0),
+        }
+    }
+
     /// What the id derives from: equal keys, equal ids.
     pub fn key(&self, item_seed: u64) -> (u64, bool) {
         (self.txn.key(item_seed), self.pending)
     }
+}
+
+/// Whether a card purchase first posts under its raw statement text (about one in twelve
+/// of those with a merchant Plaid knows).
+fn late_recognized(item_seed: u64, txn: &BankTxn) -> bool {
+    txn.pends
+        && txn.merchant.merchant_name.is_some()
+        && splitmix_unit(txn.key(item_seed) ^ 0x4E21_C4ED) < 1.0 / 12.0
+}
+
+fn splitmix_unit(x: u64) -> f64 {
+    (ids::splitmix(x) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 /// A transaction's id: the pending and the posted versions of a purchase differ.
@@ -214,38 +275,60 @@ impl Item {
             return Vec::new();
         }
         let start = self.window_start(version.stage);
-        let created = self.created_date();
         let mut out = Vec::new();
+        if self.is_dynamic() {
+            // Small, and changed by refreshes rather than days: all of it, every time.
+            out = dynamic::shown(self, version.mutations);
+        } else {
+            self.bank_shown(version, account, lo.max(start), hi, &mut out);
+        }
+        if let Some(copy) = &self.txns {
+            out.extend(dynamic::stored(copy, version.mutations));
+        }
+        out.retain(|s| {
+            s.day() >= start
+                && account.is_none_or(|t| t == s.txn.account)
+                && self.accounts.iter().any(|a| a.template == s.txn.account)
+        });
+        out.sort_by_key(|s| (s.day(), s.txn.account, s.txn.authorized_day, s.order()));
+        out
+    }
+
+    /// The bank's own transactions in the copy at `version`, made on days from `lo` on.
+    fn bank_shown(
+        &self,
+        version: Version,
+        account: Option<usize>,
+        lo: i64,
+        hi: i64,
+        out: &mut Vec<Shown>,
+    ) {
+        let created = self.created_date();
         for a in &self.accounts {
             if account.is_some_and(|t| t != a.template)
                 || !bank_txns::has_transactions(a.template())
             {
                 continue;
             }
-            let from = lo.max(start) - MAX_PENDING_DAYS;
             for txn in bank_txns::between(
                 self.seed,
                 a.template,
                 created,
-                from..hi.min(version.day) + 1,
+                lo - MAX_PENDING_DAYS..hi.min(version.day) + 1,
             ) {
-                let shown = if txn.posted_by(version.day) {
-                    Shown {
-                        txn,
-                        pending: false,
-                    }
+                if txn.posted_by(version.day) {
+                    let recognized = txn.posted_day.is_some_and(|p| {
+                        version.day >= p + ENRICH_DAYS || !late_recognized(self.seed, &txn)
+                    });
+                    out.push(Shown {
+                        enriched: recognized,
+                        ..Shown::posted(txn)
+                    });
                 } else if txn.pending_on(version.day) {
-                    Shown { txn, pending: true }
-                } else {
-                    continue;
-                };
-                if shown.day() >= start {
-                    out.push(shown);
+                    out.push(Shown::pending(txn));
                 }
             }
         }
-        out.sort_by_key(|s| (s.day(), s.txn.account, s.txn.authorized_day, s.txn.slot));
-        out
     }
 
     /// What changed in Plaid's copy from `from` to `to`, in the order it changed.
@@ -253,10 +336,7 @@ impl Item {
         let seed = self.seed;
         // Only days after the older update can differ, unless the window grew.
         let (lo, hi) = if from.stage == to.stage && from.stage != Stage::NotReady {
-            (
-                from.day.min(to.day) - MAX_PENDING_DAYS,
-                to.day.max(from.day),
-            )
+            (from.day.min(to.day) - REACH_DAYS, to.day.max(from.day))
         } else {
             (i64::MIN / 4, to.day.max(from.day))
         };
@@ -271,7 +351,7 @@ impl Item {
         for s in &after {
             match before_keys.get(&s.key(seed)) {
                 None => out.push(Change::Added(*s)),
-                Some(old) if old.txn != s.txn => out.push(Change::Modified(*s)),
+                Some(old) if *old != s => out.push(Change::Modified(*s)),
                 Some(_) => {}
             }
         }
@@ -294,7 +374,7 @@ impl Item {
                 when,
                 s.txn.account,
                 s.txn.authorized_day,
-                s.txn.slot,
+                s.order(),
                 c.rank(),
             )
         });
@@ -435,6 +515,26 @@ impl World {
         })
     }
 
+    /// `/transactions/recurring/get` was called: RECURRING_TRANSACTIONS_UPDATE is sent from
+    /// now on when an update touches a stream.
+    pub fn arm_recurring(&self, client_id: &str, access_token: &str) -> Result<(), PlaidError> {
+        let armed = self.read(|s| {
+            s.item_for_token(client_id, access_token)
+                .map(|i| i.txns.as_ref().is_none_or(|c| c.recurring_armed))
+        })?;
+        if armed {
+            return Ok(());
+        }
+        self.write(|state, changes| {
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            if let Some(copy) = item.txns.as_mut() {
+                copy.recurring_armed = true;
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(())
+        })
+    }
+
     /// `/transactions/refresh`: contacts the bank now and brings Plaid's copy up to date; the
     /// webhooks for what changed follow.
     pub fn refresh_transactions(
@@ -447,9 +547,38 @@ impl World {
             let mut item = state.item_for_token(client_id, access_token)?.clone();
             item.ensure_healthy()?;
             let bank = state.tenant(client_id)?.bank(item.institution());
+            let before = item.txn_version(now);
             let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
             if contacted.is_ok() {
-                events::update_copy(state, changes, &bank, &mut item, now);
+                item.refreshed_dynamic(now);
+                events::update_copy(state, changes, &bank, &mut item, now, before);
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(contacted)
+        })?
+    }
+}
+
+impl World {
+    /// `/sandbox/transactions/create`: the bank gets the transactions (made by
+    /// [`NewTxn`]s), then Plaid's copy is updated as by a refresh that finds them.
+    pub fn create_transactions(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        account: usize,
+        new: Vec<dynamic::NewTxn>,
+    ) -> Result<(), PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.ensure_healthy()?;
+            let bank = state.tenant(client_id)?.bank(item.institution());
+            let before = item.txn_version(now);
+            let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
+            if contacted.is_ok() {
+                item.store_transactions(account, new, now)?;
+                events::update_copy(state, changes, &bank, &mut item, now, before);
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(contacted)
