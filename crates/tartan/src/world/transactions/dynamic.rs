@@ -24,6 +24,8 @@ pub const BASE_COUNT: usize = 50;
 /// The accounts the dynamic user's activity is on (template indices: checking, credit card).
 const CHECKING: usize = 0;
 const CARD: usize = 3;
+/// Of the base history, at least this many are pending at linking.
+const MIN_PENDING: usize = 3;
 /// The base history reaches back this many days (three monthly occurrences of each bill).
 const BASE_DAYS: i64 = 89;
 /// Most transactions one `/sandbox/transactions/create` takes (Plaid's limit).
@@ -181,6 +183,27 @@ fn base(item_seed: u64, created: time::Date) -> Vec<BankTxn> {
     let room = BASE_COUNT.saturating_sub(txns.len());
     txns.extend(purchases.into_iter().take(room));
     txns.truncate(BASE_COUNT);
+    // Plaid's dynamic user starts with pending transactions: the newest purchases are still
+    // pending on the day of linking, whatever the generator's lag.
+    let mut newest: Vec<&mut BankTxn> = txns
+        .iter_mut()
+        .filter(|t| !recurring_bill(t.merchant))
+        .collect();
+    newest.sort_by_key(|t| std::cmp::Reverse((t.authorized_day, t.account, t.slot)));
+    let mut pending = newest
+        .iter()
+        .filter(|t| t.posted_day.is_none_or(|p| p > 0))
+        .count();
+    for t in newest {
+        if pending >= MIN_PENDING {
+            break;
+        }
+        if t.posted_day.is_some_and(|p| p <= 0) {
+            t.posted_day = Some(1);
+            t.pends = true;
+            pending += 1;
+        }
+    }
     txns.sort_by_key(|t| (t.authorized_day, t.account, t.slot));
     txns
 }
@@ -262,9 +285,14 @@ pub(super) fn shown(item: &Item, at: u32) -> Vec<Shown> {
     let refreshes: Vec<&Refresh> = copy.refreshes.iter().take_while(|r| r.at <= at).collect();
     let mut out: Vec<Shown> = Vec::new();
     let posted_at = |n: usize| refreshes.get(n).map(|r| r.day);
+    // Those posted at linking, by their place in `out`.
+    let mut settled: Vec<usize> = Vec::new();
     for t in base(item.seed, item.created_date()) {
         match t.posted_day {
-            Some(p) if p <= 0 => out.push(Shown::posted(t)),
+            Some(p) if p <= 0 => {
+                settled.push(out.len());
+                out.push(Shown::posted(t));
+            }
             _ => match posted_at(0) {
                 Some(day) => out.push(Shown::posted(BankTxn {
                     posted_day: Some(day),
@@ -274,14 +302,14 @@ pub(super) fn shown(item: &Item, at: u32) -> Vec<Shown> {
             },
         }
     }
-    // $1.00 more on one of the transactions posted before the first refresh, per refresh.
-    let settled = out.len();
+    // $1.00 more, per refresh, on one of the transactions already posted at linking (so it
+    // is a change to something the client has seen posted).
     for n in 1..=refreshes.len() {
-        if settled == 0 {
+        if settled.is_empty() {
             break;
         }
-        let i = (splitmix(item.seed ^ splitmix(0xB0_0000 | n as u64)) % settled as u64) as usize;
-        if let Some(s) = out.get_mut(i).filter(|s| !s.pending) {
+        let pick = splitmix(item.seed ^ splitmix(0xB0_0000 | n as u64)) % settled.len() as u64;
+        if let Some(s) = out.get_mut(settled[pick as usize]) {
             s.txn.cents += 100;
         }
     }
@@ -348,4 +376,27 @@ pub fn moved(item: &Item, account: usize, at_ms: i64) -> (i64, i64) {
         }
     }
     (posted, pending)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn every_dynamic_user_starts_with_fifty_some_of_them_pending() {
+        for seed in 0..300u64 {
+            let txns = base(seed, date!(2027 - 03 - 10));
+            assert_eq!(txns.len(), BASE_COUNT, "seed {seed}");
+            let pending = txns
+                .iter()
+                .filter(|t| t.posted_day.is_none_or(|p| p > 0))
+                .count();
+            assert!(pending >= MIN_PENDING, "seed {seed}: {pending} pending");
+            assert!(
+                txns.iter()
+                    .all(|t| t.pends || t.posted_day == Some(t.authorized_day))
+            );
+        }
+    }
 }

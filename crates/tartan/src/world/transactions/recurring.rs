@@ -22,15 +22,25 @@ pub struct Stream<'a> {
 fn frequency(gaps: &[i64]) -> Option<&'static str> {
     const BANDS: &[(&str, i64, i64)] = &[
         ("WEEKLY", 6, 8),
-        ("BIWEEKLY", 14, 14),
         ("SEMI_MONTHLY", 12, 18),
         ("MONTHLY", 27, 33),
         ("ANNUALLY", 360, 370),
     ];
-    BANDS.iter().find_map(|(name, lo, hi)| {
-        let steady = gaps.iter().filter(|g| (*lo..=*hi).contains(*g)).count();
-        // Most gaps in the band (a skipped or doubled occurrence is forgiven).
-        (!gaps.is_empty() && steady * 5 >= gaps.len() * 4).then_some(*name)
+    // Most gaps in the band (a skipped or doubled occurrence is forgiven).
+    let steady = |lo: i64, hi: i64| {
+        let n = gaps.iter().filter(|g| (lo..=hi).contains(*g)).count();
+        !gaps.is_empty() && n * 5 >= gaps.len() * 4
+    };
+    let name = BANDS
+        .iter()
+        .find_map(|(name, lo, hi)| steady(*lo, *hi).then_some(*name))?;
+    // Every other Friday is 14 days apart every time; the 1st and the 15th are not (a month's
+    // second half is 13 to 17 days long).
+    let uneven = gaps.iter().any(|g| (12..=18).contains(g) && *g != 14);
+    Some(if name == "SEMI_MONTHLY" && !uneven {
+        "BIWEEKLY"
+    } else {
+        name
     })
 }
 
@@ -73,5 +83,20 @@ impl Item {
             true
         });
         groups
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::frequency;
+
+    #[test]
+    fn the_1st_and_15th_are_twice_a_month_and_every_other_friday_is_biweekly() {
+        // 2027-01-01, 01-15, 02-01, 02-15, 03-01, 03-15.
+        assert_eq!(frequency(&[14, 17, 14, 14, 14]), Some("SEMI_MONTHLY"));
+        assert_eq!(frequency(&[14, 14, 14, 14]), Some("BIWEEKLY"));
+        assert_eq!(frequency(&[31, 28, 31]), Some("MONTHLY"));
+        assert_eq!(frequency(&[7, 7, 6, 8]), Some("WEEKLY"));
+        assert_eq!(frequency(&[3, 20, 9]), None);
     }
 }
