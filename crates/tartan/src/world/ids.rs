@@ -87,9 +87,63 @@ pub fn token(kind: TokenKind) -> String {
     format!("{}-sandbox-{}", kind.prefix(), uuid::Uuid::new_v4())
 }
 
+/// An access token that says, to the tenant that issued it, which Item it was made for:
+/// the Item's place in the tenant's creation order (40 bits, masked) and a tag keyed by the
+/// tenant's token key. Still a random-looking v4 UUID. A token the tenant cannot find but did
+/// issue belonged to a removed Item (ITEM_NOT_FOUND), with nothing kept per removed Item.
+pub fn access_token(key: u64, place: u64) -> String {
+    let mut b = *uuid::Uuid::new_v4().as_bytes();
+    let masked = (place & PLACE_MASK) ^ (splitmix(key) & PLACE_MASK);
+    b[..5].copy_from_slice(&masked.to_be_bytes()[3..]);
+    let tag = token_tag(key, &b);
+    b[8..].copy_from_slice(&tag.to_be_bytes());
+    let u = uuid::Builder::from_random_bytes(b).into_uuid();
+    format!("{}-sandbox-{u}", TokenKind::Access.prefix())
+}
+
+const PLACE_MASK: u64 = (1 << 40) - 1;
+
+fn token_tag(key: u64, b: &[u8; 16]) -> u64 {
+    let mut keyed = [0u8; 16];
+    keyed[..8].copy_from_slice(&key.to_be_bytes());
+    keyed[8..].copy_from_slice(&b[..8]);
+    stable_hash(&keyed)
+}
+
+/// The creation place of the Item an access token from [`access_token`] was made for, when
+/// the token carries `key`'s tag.
+pub fn access_token_place(key: u64, token: &str) -> Option<u64> {
+    let rest = token.strip_prefix("access-sandbox-")?;
+    let b = *uuid::Uuid::parse_str(rest).ok()?.as_bytes();
+    let tag = token_tag(key, &b).to_be_bytes();
+    // The variant bits (the top two of byte 8) are the UUID's, not the tag's.
+    if b[8] & 0x3f != tag[0] & 0x3f || b[9..] != tag[1..] {
+        return None;
+    }
+    let mut place = [0u8; 8];
+    place[3..].copy_from_slice(&b[..5]);
+    Some((u64::from_be_bytes(place) ^ splitmix(key)) & PLACE_MASK)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn access_tokens_carry_their_items_place_for_their_tenant_only() {
+        for place in [0u64, 1, 77, 1 << 39, PLACE_MASK] {
+            let t = access_token(42, place);
+            assert!(
+                uuid::Uuid::parse_str(&t["access-sandbox-".len()..])
+                    .is_ok_and(|u| u.get_version_num() == 4)
+            );
+            assert_eq!(access_token_place(42, &t), Some(place));
+            assert_eq!(access_token_place(43, &t), None);
+        }
+        assert_ne!(access_token(42, 5), access_token(42, 5));
+        assert_eq!(access_token_place(42, &token(TokenKind::Access)), None);
+        assert_eq!(access_token_place(42, "access-sandbox-nope"), None);
+    }
 
     #[test]
     fn formats() {

@@ -153,6 +153,10 @@ pub struct Item {
     pub consented_products: Vec<Product>,
     pub created_at_ms: i64,
     pub seed: u64,
+    /// The Item's place in the tenant's creation order (its access tokens carry it); `None`
+    /// for Items made before Tartan recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub place: Option<u64>,
     pub accounts: Vec<AccountState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transactions: Option<UpdateStatus>,
@@ -448,7 +452,7 @@ impl State {
         let ts = self.of(client_id)?;
         let Some(record) = ts.access_tokens.get(token) else {
             return Err(PlaidError::new(
-                if ts.removed_tokens.contains(&token_hash(token)) {
+                if ts.tenant.issued(token) || ts.removed_tokens.contains(&token_hash(token)) {
                     ErrorCode::ITEM_NOT_FOUND
                 } else {
                     ErrorCode::INVALID_ACCESS_TOKEN
@@ -551,7 +555,7 @@ impl World {
                 Some(t) => t.clone(),
                 None => {
                     let t = AccessToken {
-                        token: ids::token(TokenKind::Access),
+                        token: access_token_for(ts, item),
                         client_id: client_id.to_owned(),
                         item_id: item.item_id.clone(),
                         status: TokenStatus::Active,
@@ -728,10 +732,13 @@ impl World {
                     status: TokenStatus::Removed,
                     ..t.clone()
                 }));
-                changes.push(Record::RemovedToken(RemovedToken {
-                    client_id: client_id.to_owned(),
-                    hash: token_hash(&t.token),
-                }));
+                // A token Tartan issued says so itself; older ones are remembered.
+                if !ts.tenant.issued(&t.token) {
+                    changes.push(Record::RemovedToken(RemovedToken {
+                        client_id: client_id.to_owned(),
+                        hash: token_hash(&t.token),
+                    }));
+                }
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(())
@@ -752,7 +759,7 @@ impl World {
                 .get(access_token)
                 .ok_or_else(|| PlaidError::new(ErrorCode::INVALID_ACCESS_TOKEN))?;
             let new = AccessToken {
-                token: ids::token(TokenKind::Access),
+                token: access_token_for(state.of(client_id)?, item),
                 client_id: client_id.to_owned(),
                 item_id: item.item_id.clone(),
                 status: TokenStatus::Active,
@@ -772,6 +779,14 @@ impl World {
             changes.push(Record::LinkToken(Box::new(token)));
             Ok(())
         })
+    }
+}
+
+/// A new access token for the Item: one that carries its place, when the Item has one.
+fn access_token_for(ts: &super::TenantState, item: &Item) -> String {
+    match item.place {
+        Some(place) => ids::access_token(ts.tenant.token_key(), place),
+        None => ids::token(TokenKind::Access),
     }
 }
 
@@ -822,6 +837,7 @@ pub fn new_item(
             return Err(PlaidError::new(code));
         }
         let seed = next_item_seed(tenant);
+        let place = tenant.items_created;
         let mut counted = tenant.clone();
         counted.items_created += 1;
         changes.push(Record::Tenant(Box::new(counted)));
@@ -836,6 +852,7 @@ pub fn new_item(
             consented_products: Vec::new(),
             created_at_ms: now,
             seed,
+            place: Some(place),
             accounts: Vec::new(),
             transactions: None,
             txns: None,

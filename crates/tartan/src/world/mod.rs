@@ -134,7 +134,8 @@ impl Record {
         match self {
             Self::Item(i) => i.removed_at_ms.is_none(),
             // A removed Item's token lives on as a RemovedToken.
-            Self::AccessToken(t) => t.status == TokenStatus::Active,
+            // A rotated token is kept (it answers INVALID_ACCESS_TOKEN, not ITEM_NOT_FOUND).
+            Self::AccessToken(t) => t.status != TokenStatus::Removed,
             Self::Delivery(d) => d.state == DeliveryState::Pending,
             Self::PublicToken(t) => !t.exchanged,
             Self::LinkSession(s) => s.result.is_none(),
@@ -316,7 +317,7 @@ impl TenantState {
                 } else if self.item_tokens.get(&t.item_id) == Some(&t.token) {
                     self.item_tokens.remove(&t.item_id);
                 }
-                if t.status == TokenStatus::Active {
+                if t.status != TokenStatus::Removed {
                     self.access_tokens.insert(t.token.clone(), t);
                 } else {
                     // Rows of data dirs written before RemovedToken existed say it this way.
@@ -788,6 +789,8 @@ impl World {
                 clock: clock::TenantClock::default(),
                 settings: tenants::TenantSettings::default(),
                 items_created: 0,
+                // Tokens of the Items reset away are unknown, not removed Items'.
+                token_key: Some(rand::random()),
                 ..s.tenant(client_id)?.clone()
             };
             Ok(vec![Record::Tenant(Box::new(fresh))])
@@ -868,6 +871,7 @@ impl World {
                     "a tenant with client_id {to} already exists; reset it, or fork to another client_id"
                 )));
             }
+            let token_key = s.tenant(from)?.token_key();
             let mut records = s.of(from)?.records();
             records.retain(|r| {
                 !matches!(
@@ -880,6 +884,8 @@ impl World {
                 if let Record::Tenant(t) = r {
                     t.secret = secret.to_owned();
                     t.webhook_key = key.clone();
+                    // The fork knows the tokens of the Items it copied.
+                    t.token_key = Some(token_key);
                 }
             }
             Ok(records)

@@ -101,9 +101,25 @@ pub struct Tenant {
     /// decides its data.
     #[serde(default)]
     pub items_created: u64,
+    /// Keys the tags of the access tokens the tenant issues (`ids::access_token`); tenants
+    /// made before it existed use one derived from the client_id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_key: Option<u64>,
 }
 
 impl Tenant {
+    pub fn token_key(&self) -> u64 {
+        self.token_key.unwrap_or_else(|| {
+            super::ids::stable_hash(format!("access tokens of {}", self.client_id).as_bytes())
+        })
+    }
+
+    /// Whether the tenant issued `token` for one of the Items it has made (removed ones too).
+    pub fn issued(&self, token: &str) -> bool {
+        super::ids::access_token_place(self.token_key(), token)
+            .is_some_and(|place| place < self.items_created)
+    }
+
     /// The seed the tenant's data derives from: set through `/tartan/settings`, or derived
     /// from the client_id.
     pub fn seed(&self) -> u64 {
@@ -279,6 +295,7 @@ impl World {
                 webhook_key,
                 settings: TenantSettings::default(),
                 items_created: 0,
+                token_key: Some(rand::random()),
             })));
             tracing::info!(client_id, "tenant opened");
             Ok(())

@@ -334,3 +334,51 @@ async fn a_snapshot_from_schema_2_restores_after_the_upgrade() {
         json!([])
     );
 }
+
+/// A removed Item's token answers ITEM_NOT_FOUND and a rotated one INVALID_ACCESS_TOKEN, after
+/// a restart too, with no record kept per removed Item (the token says which Item it was for).
+#[tokio::test]
+async fn removed_and_rotated_tokens_keep_their_answers_across_a_restart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let (client_id, secret) = (app.client_id.clone(), app.secret.clone());
+    let removed = app.default_item().await;
+    app.with_token("/item/remove", &removed).await.ok();
+    let rotated = app.default_item().await;
+    let fresh = app
+        .with_token("/item/access_token/invalidate", &rotated)
+        .await
+        .ok()["new_access_token"]
+        .as_str()
+        .expect("new token")
+        .to_owned();
+    app.stop().await;
+
+    let server = spawn_with(Some(dir.path()), KeyPolicy::Open).await;
+    let app = server.as_tenant(&client_id, &secret);
+    app.with_token("/item/get", &removed)
+        .await
+        .error(400, "ITEM_ERROR", "ITEM_NOT_FOUND");
+    app.with_token("/item/remove", &removed)
+        .await
+        .error(400, "ITEM_ERROR", "ITEM_NOT_FOUND");
+    app.with_token("/item/get", &rotated)
+        .await
+        .error(400, "INVALID_INPUT", "INVALID_ACCESS_TOKEN");
+    app.with_token("/item/get", &fresh).await.ok();
+    // Another tenant does not know these tokens at all.
+    let stranger = server.as_tenant("stranger", "stranger_secret");
+    stranger.with_token("/item/get", &removed).await.error(
+        400,
+        "INVALID_INPUT",
+        "INVALID_ACCESS_TOKEN",
+    );
+    // A well-formed token nobody issued is invalid, not a removed Item's.
+    app.with_token(
+        "/item/get",
+        "access-sandbox-3f0c2a4e-9b1d-4c6e-8f7a-2b5d1e9c0a41",
+    )
+    .await
+    .error(400, "INVALID_INPUT", "INVALID_ACCESS_TOKEN");
+    server.stop().await;
+}
