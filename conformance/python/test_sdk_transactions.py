@@ -495,11 +495,17 @@ def test_pending_transactions_post_across_an_update(tenant):
     pending_before = {i: t for i, t in store.items() if t.pending}
     assert pending_before, "no pending transactions after five days"
 
-    tenant.advance(3 * DAY_S)
-    added, modified, removed, cursor, _ = sync_all(tenant, access_token, cursor)
-    removed_ids = {r.transaction_id: r.account_id for r in removed}
-    posted = [t for t in added if t.pending_transaction_id is not None]
-    pairs = [t for t in posted if t.pending_transaction_id in removed_ids]
+    # Purchases post within 3 days (an authorization hold, the only pending one some days,
+    # vanishes instead): within a few updates a pending one the client holds posts.
+    for days in (3, 1, 1, 1):
+        tenant.advance(days * DAY_S)
+        added, modified, removed, cursor, _ = sync_all(tenant, access_token, cursor)
+        removed_ids = {r.transaction_id: r.account_id for r in removed}
+        posted = [t for t in added if t.pending_transaction_id is not None]
+        pairs = [t for t in posted if t.pending_transaction_id in removed_ids]
+        if pairs:
+            break
+        store = apply_delta(store, added, modified, removed)
     assert pairs, (
         f"no added transaction names a removed pending one: removed={sorted(removed_ids)}, "
         f"pending_transaction_ids={[t.pending_transaction_id for t in posted]}"
@@ -517,7 +523,7 @@ def test_pending_transactions_post_across_an_update(tenant):
     fresh, _, _, _, _ = sync_all(tenant, access_token)
     assert set(store) == set(ids(fresh))
 
-    # Purchases post within 3 days and authorization holds vanish within 5: six days on,
+    # Purchases post within 3 days and authorization holds vanish within 5: six days on (or more),
     # none of the pending transactions seen at first is left.
     tenant.advance(3 * DAY_S)
     added, modified, removed, _, _ = sync_all(tenant, access_token, cursor)
