@@ -13,7 +13,6 @@ time only moves when a test moves it.
 from __future__ import annotations
 
 import json
-import urllib.parse
 from collections import Counter
 from datetime import date, timedelta
 
@@ -32,9 +31,9 @@ from plaid.model.transactions_refresh_request import TransactionsRefreshRequest
 from plaid.model.transactions_refresh_response import TransactionsRefreshResponse
 from plaid.model.transactions_sync_request import TransactionsSyncRequest
 from plaid.model.transactions_sync_response import TransactionsSyncResponse
-from plaid.model_utils import validate_and_convert_types
 
 from conftest import Tenant, parse_rfc3339
+from test_sdk_transactions import as_model, deliveries, last_seq, webhook_bodies
 
 FIRST_PLATYPUS = "ins_109508"
 DYNAMIC_USER = "user_transactions_dynamic"
@@ -167,31 +166,6 @@ def recurring(tenant, access_token) -> TransactionsRecurringGetResponse:
     response = tenant.api.transactions_recurring_get(TransactionsRecurringGetRequest(access_token=access_token))
     assert isinstance(response, TransactionsRecurringGetResponse)
     return response
-
-
-def deliveries(tenant, item_id: str) -> list[dict]:
-    query = urllib.parse.urlencode({"item_id": item_id, "limit": 1000})
-    found = tenant._control("GET", f"/tartan/webhooks?{query}")["deliveries"]
-    return sorted(found, key=lambda d: d["seq"])
-
-
-def webhook_bodies(tenant, item_id: str, code: str, after_seq: int = 0) -> list[dict]:
-    return [
-        json.loads(d["body"])
-        for d in deliveries(tenant, item_id)
-        if d["webhook_code"] == code and d["seq"] > after_seq
-    ]
-
-
-def last_seq(tenant, item_id: str) -> int:
-    return max((d["seq"] for d in deliveries(tenant, item_id)), default=0)
-
-
-def as_model(tenant, body: dict, model):
-    """Deserialise a webhook body into the SDK's model (raises if a required field is missing)."""
-    return validate_and_convert_types(
-        body, (model,), ["webhook"], True, True, configuration=tenant.api_client.configuration
-    )
 
 
 def check_refresh_delta(store: dict, added, modified, removed) -> list:

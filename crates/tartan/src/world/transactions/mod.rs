@@ -498,29 +498,31 @@ impl World {
             Product::Transactions,
             days_requested,
         )?;
-        let armed = self.read(|s| {
-            s.item_for_token(client_id, access_token)
-                .map(|i| i.txns.as_ref().is_none_or(|c| c.armed))
-        })?;
-        if armed {
-            return Ok(());
-        }
-        self.write(|state, changes| {
-            let mut item = state.item_for_token(client_id, access_token)?.clone();
-            if let Some(copy) = item.txns.as_mut() {
-                copy.armed = true;
-            }
-            changes.push(Record::Item(Box::new(item)));
-            Ok(())
-        })
+        self.arm(client_id, access_token, |c| c.armed, |c| c.armed = true)
     }
 
     /// `/transactions/recurring/get` was called: RECURRING_TRANSACTIONS_UPDATE is sent from
     /// now on when an update touches a stream.
     pub fn arm_recurring(&self, client_id: &str, access_token: &str) -> Result<(), PlaidError> {
+        self.arm(
+            client_id,
+            access_token,
+            |c| c.recurring_armed,
+            |c| c.recurring_armed = true,
+        )
+    }
+
+    /// Sets one of the copy's webhook flags, writing the Item only when it was not set.
+    fn arm(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        is_set: fn(&TxnCopy) -> bool,
+        set: fn(&mut TxnCopy),
+    ) -> Result<(), PlaidError> {
         let armed = self.read(|s| {
             s.item_for_token(client_id, access_token)
-                .map(|i| i.txns.as_ref().is_none_or(|c| c.recurring_armed))
+                .map(|i| i.txns.as_ref().is_none_or(is_set))
         })?;
         if armed {
             return Ok(());
@@ -528,7 +530,7 @@ impl World {
         self.write(|state, changes| {
             let mut item = state.item_for_token(client_id, access_token)?.clone();
             if let Some(copy) = item.txns.as_mut() {
-                copy.recurring_armed = true;
+                set(copy);
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(())
