@@ -118,6 +118,21 @@ SANDBOX_USERS = (
     "user_credit_profile_excellent",
     "user_custom",
 )
+# user_custom's password is its configuration: accounts of every kind the spec's schemas check.
+CUSTOM_CONFIG = json.dumps({
+    "override_accounts": [
+        {"type": "depository", "subtype": "checking", "starting_balance": 120.5,
+         "meta": {"name": "Custom Checking", "mask": "1234"},
+         "numbers": {"account": "1234567890", "ach_routing": "322271627"},
+         "identity": {"names": ["Custom Holder"],
+                      "emails": [{"data": "holder@example.com", "primary": True, "type": "primary"}]},
+         "transactions": [{"date_transacted": "2020-01-01", "date_posted": "2020-01-02",
+                           "amount": 12.5, "description": "Custom Coffee"}]},
+        {"type": "credit", "subtype": "credit card", "starting_balance": 300,
+         "meta": {"limit": 1000, "mask": ""}},
+        {"type": "loan", "subtype": "student", "has_null_available_balance": True},
+    ],
+})
 ERROR_ENVELOPE = ERROR_FIELDS  # one list of the envelope's fields, in conftest.py
 
 
@@ -369,7 +384,7 @@ def items(http):
             status, _ = http.post("/tartan/institutions/settings",
                                   {"institution_id": institution_id, "login_risk": None})
             assert status == 200
-            password = "pass_good" if username == "user_good" else "any-password"
+            password = {"user_good": "pass_good", "user_custom": CUSTOM_CONFIG}.get(username, "any-password")
             cache[key] = new_item(
                 http, institution_id, ITEM_PRODUCTS, webhook=WEBHOOK,
                 override_username=username, override_password=password,

@@ -5,7 +5,6 @@
 use serde_json::{Value, json};
 
 use crate::products::link::{link_error, on_exit, on_success};
-use crate::world::bank;
 use crate::world::link::{
     Decision, InstitutionHealth, Mfa, OauthPage, Resumed, SearchResult, SessionView, View,
 };
@@ -44,7 +43,7 @@ pub fn session(v: &SessionView) -> Value {
         s.offered
             .iter()
             .map(|o| {
-                let t = bank::template(o.template);
+                let t = s.template(o.template);
                 json!({
                     "id": o.id, "name": t.name, "mask": t.mask,
                     "type": t.account_type.as_str(), "subtype": t.subtype,

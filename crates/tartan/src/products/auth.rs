@@ -6,7 +6,7 @@ use tartan_types::{ErrorCode, PlaidError};
 
 use super::{cached_accounts, item_wire, with_product};
 use crate::surface::{AppState, Ctx, plaid_write};
-use crate::world::bank::{self, Numbers};
+use crate::world::bank::Numbers;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/auth/get", plaid_write(auth_get))
@@ -16,16 +16,18 @@ pub fn auth_get(ctx: &Ctx<'_>, req: AccountsGetRequest) -> Result<AuthGetRespons
     let ids = req.options.and_then(|o| o.account_ids);
     with_product(ctx, &req.access_token, Product::Auth, |item| {
         let selected = item.select_accounts(ids.as_deref())?;
-        let accounts: Vec<_> = selected
+        let with_numbers: Vec<_> = selected
             .into_iter()
-            .filter(|a| bank::has_numbers(a.template()))
+            .filter_map(|a| Some((a, item.numbers(a)?)))
             .collect();
-        if accounts.is_empty() {
+        if with_numbers.is_empty() {
             return Err(PlaidError::new(ErrorCode::NO_AUTH_ACCOUNTS));
         }
         let mut numbers = AuthNumbers::default();
-        for a in &accounts {
-            match bank::numbers(item.institution(), a.template(), &item.account_id(a)) {
+        let mut accounts = Vec::with_capacity(with_numbers.len());
+        for (a, n) in with_numbers {
+            accounts.push(a);
+            match n {
                 Numbers::Ach(n) => numbers.ach.push(n),
                 Numbers::Eft(n) => numbers.eft.push(n),
                 Numbers::Europe(bacs, iban) => {

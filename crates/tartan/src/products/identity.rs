@@ -6,7 +6,6 @@ use tartan_types::wire::{AccountWithOwners, AccountsGetRequest, IdentityGetRespo
 
 use super::{cached_accounts, item_wire, with_product};
 use crate::surface::{AppState, Ctx, plaid_write};
-use crate::world::bank;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/identity/get", plaid_write(identity_get))
@@ -22,9 +21,10 @@ pub fn identity_get(
         Ok(IdentityGetResponse {
             accounts: cached_accounts(item, &accounts)
                 .into_iter()
-                .map(|account| AccountWithOwners {
+                .zip(&accounts)
+                .map(|(account, a)| AccountWithOwners {
                     account,
-                    owners: vec![bank::owner()],
+                    owners: vec![item.owner(a)],
                 })
                 .collect(),
             item: item_wire(item, false),

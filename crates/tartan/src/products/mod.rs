@@ -19,7 +19,7 @@ use tartan_types::wire::{self, Product};
 
 use crate::surface::{AppState, Ctx};
 use crate::world::Item;
-use crate::world::bank::Balance;
+use crate::world::bank::{self, Balance};
 use crate::world::clock;
 use crate::world::items::AccountState;
 
@@ -113,22 +113,37 @@ pub fn account_wire(
     balance: &Balance,
     as_of: &str,
 ) -> wire::Account {
-    let t = account.template();
+    let t = item.template(account);
+    // The standard accounts' texts are constants, borrowed; a configured account's are copied.
+    let (name, official_name, subtype, mask): (wire::Text, Option<wire::Text>, _, wire::Text) =
+        match item.custom_accounts() {
+            None => {
+                let t = bank::template(account.template);
+                let official = t.official_name.map(Into::into);
+                (t.name.into(), official, t.subtype.into(), t.mask.into())
+            }
+            Some(_) => (
+                t.name.to_owned().into(),
+                t.official_name.map(|n| n.to_owned().into()),
+                t.subtype.to_owned().into(),
+                t.mask.to_owned().into(),
+            ),
+        };
     wire::Account {
         account_id: item.account_id(account),
         balances: wire::Balances {
             available: balance.available,
             current: balance.current,
             limit: balance.limit,
-            iso_currency_code: Some(item.institution().currency().into()),
+            iso_currency_code: Some(item.currency(account.template)),
             unofficial_currency_code: None,
             last_updated_datetime: reports_balance_age(item).then(|| as_of.to_owned()),
         },
-        mask: Some(t.mask.into()),
-        name: t.name.into(),
-        official_name: t.official_name.map(Into::into),
+        mask: (!mask.is_empty()).then_some(mask),
+        name,
+        official_name,
         account_type: t.account_type,
-        subtype: Some(t.subtype.into()),
+        subtype: Some(subtype),
         verification_status: None,
         persistent_account_id: None,
         holder_category: Some(

@@ -55,6 +55,7 @@ pub fn public_token_create(
             webhook: options.webhook,
             accounts: None,
             days_requested,
+            custom: None,
         },
     )?;
     Ok(SandboxPublicTokenCreateResponse { public_token })

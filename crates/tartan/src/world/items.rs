@@ -4,7 +4,10 @@ use serde::{Deserialize, Serialize};
 use tartan_types::wire::{LinkTokenCreateRequest, Product};
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::bank::{self, AccountTemplate, Balance};
+use tartan_types::wire::Owner;
+
+use super::bank::custom::{self, CustomAccount, CustomUser};
+use super::bank::{self, AccountTemplate, Balance, Numbers};
 use super::clock::{DAY_MS, MINUTE_MS};
 use super::ids::{self, TokenKind};
 use super::institutions::{self, InstitutionDef};
@@ -115,12 +118,6 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-impl AccountState {
-    pub fn template(&self) -> &'static AccountTemplate {
-        bank::template(self.template)
-    }
-}
-
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct UpdateStatus {
     pub last_successful_update_ms: Option<i64>,
@@ -186,6 +183,9 @@ pub struct Item {
     /// Accounts the bank opened since the Item was linked; not shared until the user adds them.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub new_accounts: Vec<AccountState>,
+    /// A `user_custom` Item's configuration: its accounts' templates are indices into it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<Box<CustomUser>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -247,9 +247,72 @@ impl Item {
         (now_ms - self.created_at_ms).div_euclid(DAY_MS)
     }
 
+    /// The configured accounts of a `user_custom` Item (None: the standard ones).
+    pub fn custom_accounts(&self) -> Option<&[CustomAccount]> {
+        self.custom.as_deref().and_then(CustomUser::accounts)
+    }
+
+    /// What one of the Item's accounts is.
+    pub fn template(&self, account: &AccountState) -> AccountTemplate<'_> {
+        self.template_at(account.template)
+    }
+
+    /// What the account with template index `i` is.
+    pub fn template_at(&self, i: usize) -> AccountTemplate<'_> {
+        match self.custom_accounts().and_then(|c| c.get(i)) {
+            Some(c) => c.template(),
+            None => *bank::template(i),
+        }
+    }
+
+    /// The currency of account `template`: as configured, else the institution's.
+    pub fn currency(&self, template: usize) -> std::borrow::Cow<'static, str> {
+        match self
+            .custom_accounts()
+            .and_then(|c| c.get(template))
+            .and_then(|c| c.currency.clone())
+        {
+            Some(own) => own.into(),
+            None => self.institution().currency().into(),
+        }
+    }
+
+    /// The holder of an account, as the bank has them on file.
+    pub fn owner(&self, account: &AccountState) -> Owner {
+        self.custom_accounts()
+            .and_then(|c| c.get(account.template))
+            .and_then(CustomAccount::owner)
+            .unwrap_or_else(bank::owner)
+    }
+
+    /// Whether Auth has numbers for the account, and which.
+    pub fn numbers(&self, account: &AccountState) -> Option<Numbers> {
+        let t = self.template(account);
+        if !bank::has_numbers(&t) {
+            return None;
+        }
+        let standard = bank::numbers(self.institution(), &t, &self.account_id(account));
+        Some(
+            match self.custom_accounts().and_then(|c| c.get(account.template)) {
+                Some(c) => c.numbers(standard),
+                None => standard,
+            },
+        )
+    }
+
     /// What the institution reports for an account right now.
     pub fn live_balance(&self, account: &AccountState, now_ms: i64) -> Balance {
-        let dynamic = self.is_dynamic() && bank::transactions::has_transactions(account.template());
+        if let Some(custom) = &self.custom
+            && let Some(acct) = custom.override_accounts.get(account.template)
+        {
+            let created = self.created_date();
+            let txns = custom
+                .transactions(account.template)
+                .map(|(n, t)| CustomAccount::bank_txn(account.template, n, t, created));
+            return acct.balance(txns, self.days_at(now_ms));
+        }
+        let dynamic =
+            self.is_dynamic() && bank::transactions::has_transactions(&self.template(account));
         let bank = if dynamic {
             // Its bank does not move with the days, only with refreshes.
             bank::transactions::opening(account.template)
@@ -398,6 +461,8 @@ pub struct NewItem<'a> {
     pub accounts: Option<Vec<(String, usize)>>,
     /// Days of transaction history to pull (`days_requested`; 90 when None).
     pub days_requested: Option<u16>,
+    /// `user_custom`'s configuration when Link has already read it from the password.
+    pub custom: Option<CustomUser>,
 }
 
 /// Users the Sandbox knows, beyond `user_good`; they accept any non-blank password.
@@ -412,7 +477,6 @@ const OTHER_USERS: &[&str] = &[
     "user_credit_profile_poor",
     "user_credit_profile_good",
     "user_credit_profile_excellent",
-    "user_custom",
 ];
 
 /// Passwords that, with `user_good`, pass through an MFA flow (answered by the shortcut).
@@ -422,8 +486,16 @@ fn is_mfa_password(password: &str) -> bool {
         || password.starts_with("mfa_selections")
 }
 
-/// Checks Sandbox credentials: Ok, or the error the login fails with.
-pub fn check_credentials(username: &str, password: &str) -> Result<(), PlaidError> {
+/// Checks Sandbox credentials: Ok (with `user_custom`'s configuration), or the error the
+/// login fails with.
+pub fn check_credentials(username: &str, password: &str) -> Result<Option<CustomUser>, PlaidError> {
+    if username == custom::USER {
+        let config = custom::parse(password)?;
+        return match config.forced_error() {
+            Some(e) => Err(e),
+            None => Ok(Some(config)),
+        };
+    }
     if let Some(code) = password.strip_prefix("error_") {
         // `error_<CODE>` makes the login fail with that code (Plaid's Sandbox convention).
         return Err(match ErrorCode::from_code(code) {
@@ -439,7 +511,7 @@ pub fn check_credentials(username: &str, password: &str) -> Result<(), PlaidErro
         _ => false,
     };
     if ok {
-        Ok(())
+        Ok(None)
     } else {
         Err(PlaidError::new(ErrorCode::INVALID_CREDENTIALS))
     }
@@ -829,7 +901,14 @@ pub fn new_item(
             )),
         );
     }
-    check_credentials(new.username, new.password)?;
+    let custom = match new.custom {
+        Some(c) => Some(c),
+        None => check_credentials(new.username, new.password)?,
+    };
+    let n_accounts = custom
+        .as_ref()
+        .and_then(CustomUser::accounts)
+        .map_or(bank::USER_GOOD.len(), <[CustomAccount]>::len);
     {
         let tenant = state.tenant(client_id)?;
         let bank = tenant.bank(inst);
@@ -865,6 +944,7 @@ pub fn new_item(
             pending_expiration_sent: false,
             contacts: 0,
             new_accounts: Vec::new(),
+            custom: custom.map(Box::new),
         };
         for p in new.products {
             item.add_product(*p);
@@ -876,18 +956,16 @@ pub fn new_item(
         let expiry_days = tenant.settings.item_login_expiry_days;
         item.login_expires_ms = (expiry_days > 0).then(|| now + expiry_days * DAY_MS);
         item.consent_expires_ms = bank.consent_days.map(|d| now + d * DAY_MS);
-        let chosen: Vec<(String, usize)> = new.accounts.unwrap_or_else(|| {
-            (0..bank::USER_GOOD.len())
-                .map(|i| (account_id(seed, i), i))
-                .collect()
-        });
+        let chosen: Vec<(String, usize)> = new
+            .accounts
+            .unwrap_or_else(|| (0..n_accounts).map(|i| (account_id(seed, i), i)).collect());
         let account = |(id, i): (String, usize)| AccountState {
             id: (id != account_id(seed, i)).then(|| id.into()),
             template: i,
             cached_at_ms: now,
         };
         // Accounts the user did not share stay at the bank (update mode can add them).
-        let unshared: Vec<(String, usize)> = (0..bank::USER_GOOD.len())
+        let unshared: Vec<(String, usize)> = (0..n_accounts)
             .filter(|i| !chosen.iter().any(|(_, c)| c == i))
             .map(|i| (account_id(seed, i), i))
             .collect();
@@ -967,6 +1045,48 @@ mod tests {
         assert!(check_credentials("user_transactions_dynamic", "anything").is_ok());
         assert!(check_credentials("user_transactions_dynamic", " ").is_err());
         assert!(check_credentials("nobody", "pass_good").is_err());
+    }
+
+    #[test]
+    fn a_removed_items_token_keeps_nothing_in_memory() {
+        let world = World::open(
+            Box::new(crate::store::MemoryStore::default()),
+            super::super::KeyPolicy::Open,
+            super::super::urls::WebhookPolicy::Local,
+        )
+        .expect("world");
+        world.authenticate("c", "s").expect("tenant");
+        for _ in 0..3 {
+            let public = world
+                .create_item(
+                    "c",
+                    NewItem {
+                        institution: institutions::find("ins_109508").expect("First Platypus"),
+                        products: &[Product::Auth],
+                        username: "user_good",
+                        password: "pass_good",
+                        webhook: None,
+                        accounts: None,
+                        days_requested: None,
+                        custom: None,
+                    },
+                )
+                .expect("item");
+            let (token, _) = world.exchange_public_token("c", &public).expect("exchange");
+            world.remove_item("c", &token).expect("remove");
+            let kept = world.read(|s| {
+                s.of("c").map(|ts| {
+                    (
+                        ts.removed_tokens.len(),
+                        ts.access_tokens.len(),
+                        ts.items.len(),
+                    )
+                })
+            });
+            assert_eq!(kept.map_err(|e| e.code), Ok((0, 0, 0)));
+            let answer = world.read(|s| s.item_for_token("c", &token).map(|_| ()));
+            assert_eq!(answer.map_err(|e| e.code), Err(ErrorCode::ITEM_NOT_FOUND));
+        }
     }
 
     #[test]

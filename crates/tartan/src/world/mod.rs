@@ -320,8 +320,10 @@ impl TenantState {
                 if t.status != TokenStatus::Removed {
                     self.access_tokens.insert(t.token.clone(), t);
                 } else {
-                    // Rows of data dirs written before RemovedToken existed say it this way.
-                    if t.status == TokenStatus::Removed {
+                    // A token Tartan issued says by itself that its Item was removed; older
+                    // ones (and rows of data dirs written before RemovedToken existed) are
+                    // remembered by their fingerprint.
+                    if !self.tenant.issued(&t.token) {
                         self.removed_tokens.insert(items::token_hash(&t.token));
                     }
                     self.access_tokens.remove(&t.token);

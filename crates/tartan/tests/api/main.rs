@@ -3,6 +3,7 @@
 mod accounts;
 mod clock;
 mod conventions;
+mod custom_user;
 mod helpers;
 mod institutions;
 mod isolation;

@@ -274,7 +274,7 @@ fn txn_accounts(item: &Item, only: Option<usize>) -> Vec<wire::Account> {
     let accounts: Vec<&AccountState> = item
         .accounts
         .iter()
-        .filter(|a| bank_txns::has_transactions(a.template()))
+        .filter(|a| bank_txns::has_transactions(&item.template(a)))
         .filter(|a| only.is_none_or(|t| t == a.template))
         .collect();
     cached_accounts(item, &accounts)

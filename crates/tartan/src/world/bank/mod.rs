@@ -12,17 +12,20 @@ use tartan_types::wire::{
 
 use super::ids::splitmix;
 
+pub mod custom;
 pub mod merchants;
 pub mod transactions;
 use super::institutions::{InstitutionDef, Region};
 
+/// What an account is: a Sandbox user's standard account (`'static`) or one a `user_custom`
+/// configuration describes (borrowed from it).
 #[derive(Debug, Clone, Copy)]
-pub struct AccountTemplate {
-    pub name: &'static str,
-    pub official_name: Option<&'static str>,
+pub struct AccountTemplate<'a> {
+    pub name: &'a str,
+    pub official_name: Option<&'a str>,
     pub account_type: AccountType,
-    pub subtype: &'static str,
-    pub mask: &'static str,
+    pub subtype: &'a str,
+    pub mask: &'a str,
     pub available: Option<f64>,
     pub current: f64,
     pub limit: Option<f64>,
@@ -35,7 +38,7 @@ const fn acct(
     subtype: &'static str,
     mask: &'static str,
     balances: (Option<f64>, f64, Option<f64>),
-) -> AccountTemplate {
+) -> AccountTemplate<'static> {
     AccountTemplate {
         name,
         official_name,
@@ -51,7 +54,7 @@ const fn acct(
 use AccountType::{Credit, Depository, Investment, Loan};
 
 /// The accounts `user_good` holds at every Sandbox institution, as the real Sandbox shows them.
-pub static USER_GOOD: &[AccountTemplate] = &[
+pub static USER_GOOD: &[AccountTemplate<'static>] = &[
     acct(
         "Plaid Checking",
         Some("Plaid Gold Standard 0% Interest Checking"),
@@ -151,7 +154,7 @@ pub static USER_GOOD: &[AccountTemplate] = &[
 ];
 
 /// Accounts the bank may open for the user after the Item was linked (NEW_ACCOUNTS_AVAILABLE).
-pub static LATER: &[AccountTemplate] = &[
+pub static LATER: &[AccountTemplate<'static>] = &[
     acct(
         "Plaid Premier Checking",
         Some("Plaid Premier 0.5% Interest Checking"),
@@ -182,7 +185,7 @@ pub static LATER: &[AccountTemplate] = &[
 pub const NEW_ACCOUNTS: &[usize] = &[12, 13, 14];
 
 /// The template with index `i`: `USER_GOOD` first, then `LATER`.
-pub fn template(i: usize) -> &'static AccountTemplate {
+pub fn template(i: usize) -> &'static AccountTemplate<'static> {
     USER_GOOD
         .get(i)
         .or_else(|| LATER.get(i.saturating_sub(USER_GOOD.len())))

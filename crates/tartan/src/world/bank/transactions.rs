@@ -90,6 +90,8 @@ pub enum Origin {
     Refresh { n: u16, k: u8 },
     /// The `i`th transaction Tartan stores for the Item (`/sandbox/transactions/create`).
     Stored(u16),
+    /// The `i`th transaction of the Item's `user_custom` configuration.
+    Custom(u16),
 }
 
 impl BankTxn {
@@ -122,6 +124,9 @@ impl BankTxn {
             }
             Origin::Stored(i) => {
                 return splitmix(item_seed ^ splitmix(0x570_2ED0_0000 | u64::from(i)));
+            }
+            Origin::Custom(i) => {
+                return splitmix(item_seed ^ splitmix(0xC057_0000_0000 | u64::from(i)));
             }
         }
         // Chained, not XORed side by side: (account, slot) pairs must not cancel out.
@@ -201,7 +206,7 @@ pub fn on_day(item_seed: u64, account: usize, created: Date, day: i64) -> Vec<Ba
 struct Acct {
     item_seed: u64,
     index: usize,
-    template: &'static AccountTemplate,
+    template: &'static AccountTemplate<'static>,
     seed: u64,
     role: Role,
 }
@@ -470,7 +475,7 @@ pub fn between(
 
 /// How a transaction of `cents` moves the account's `current` balance: depository balances
 /// fall when money leaves, what is owed on a card or loan rises.
-fn effect(t: &AccountTemplate, cents: i64) -> i64 {
+pub fn effect(t: &AccountTemplate, cents: i64) -> i64 {
     match t.account_type {
         AccountType::Credit | AccountType::Loan => cents,
         _ => -cents,

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::world::bank::custom::{CustomMfa, MfaType};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MfaKind {
@@ -72,6 +74,34 @@ impl Mfa {
             }
         }
         None
+    }
+
+    /// The MFA a `user_custom` configuration asks for (Plaid's defaults: one round; two
+    /// questions of two choices for selections).
+    pub(super) fn for_custom(m: &CustomMfa) -> Self {
+        let (kind, rounds, per_round, options) = match m.kind {
+            MfaType::Device => (MfaKind::Device, 1, 1, 0),
+            MfaType::Questions => (
+                MfaKind::Questions,
+                m.question_rounds.unwrap_or(1),
+                m.questions_per_round.unwrap_or(1),
+                0,
+            ),
+            MfaType::Selections => (
+                MfaKind::Selections,
+                m.selection_rounds.unwrap_or(1),
+                m.questions_per_round.unwrap_or(2),
+                m.selections_per_question.unwrap_or(2),
+            ),
+        };
+        Self {
+            kind,
+            rounds,
+            per_round,
+            options,
+            round: 0,
+            yes_no: false,
+        }
     }
 
     /// The questions of the current round.

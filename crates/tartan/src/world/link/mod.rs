@@ -27,6 +27,7 @@ use serde::{Deserialize, Serialize};
 use tartan_types::wire::Product;
 use tartan_types::{ErrorCode, PlaidError};
 
+use super::bank::{self, AccountTemplate, custom::CustomUser};
 use super::clock::MINUTE_MS;
 use super::ids::{self, TokenKind};
 use super::institutions::{self, Health, InstitutionDef};
@@ -118,6 +119,9 @@ pub struct LinkSession {
     pub oauth: Option<OauthState>,
     pub offered: Vec<Offered>,
     pub failed_logins: u32,
+    /// `user_custom`'s configuration, read at login: the accounts offered are its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub custom: Option<Box<CustomUser>>,
     pub error: Option<SessionError>,
     pub events: Vec<SessionEvent>,
     /// How the session ended (onSuccess or onExit), once it has.
@@ -190,6 +194,16 @@ fn with_health(state: &State, client_id: &str, def: &'static InstitutionDef) -> 
 }
 
 impl LinkSession {
+    /// What an offered account is: one of the user's configured accounts or a standard one.
+    pub fn template(&self, i: usize) -> AccountTemplate<'_> {
+        match self.custom.as_deref().and_then(CustomUser::accounts) {
+            Some(accounts) => accounts
+                .get(i)
+                .map_or_else(|| *bank::template(i), |a| a.template()),
+            None => *bank::template(i),
+        }
+    }
+
     pub fn is_update_mode(&self) -> bool {
         self.update_item_id.is_some()
     }
@@ -334,6 +348,7 @@ impl World {
                 oauth: None,
                 offered: Vec::new(),
                 failed_logins: 0,
+                custom: None,
                 error: None,
                 events: Vec::new(),
                 result: None,

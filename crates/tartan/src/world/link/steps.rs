@@ -11,6 +11,7 @@ use super::{
     SessionResult, Step, View, account_select, consent_products, customization_name,
     institution_health, item_of, offers,
 };
+use crate::world::bank::custom::{CustomAccount, CustomUser};
 use crate::world::bank::{self, AccountTemplate};
 use crate::world::events;
 use crate::world::ids::{self, TokenKind};
@@ -319,8 +320,8 @@ fn submit_credentials(
         );
         return Ok(());
     }
-    match items::check_credentials(username, password) {
-        Ok(()) => {}
+    let custom = match items::check_credentials(username, password) {
+        Ok(custom) => custom,
         Err(e) if e.code == ErrorCode::INVALID_CREDENTIALS && !password.starts_with("error_") => {
             s.failed_logins += 1;
             if s.failed_logins >= MAX_FAILED_LOGINS {
@@ -337,9 +338,14 @@ fn submit_credentials(
             s.fail(&e, now, true);
             return Ok(());
         }
-    }
+    };
     s.username = Some(username.to_owned());
-    if let Some(mfa) = Mfa::for_password(password).filter(|_| username == "user_good") {
+    let mfa = match custom.as_ref().and_then(|c| c.mfa.as_ref()) {
+        Some(m) => Some(Mfa::for_custom(m)),
+        None => Mfa::for_password(password).filter(|_| username == "user_good"),
+    };
+    s.custom = custom.map(Box::new);
+    if let Some(mfa) = mfa {
         s.mfa = Some(mfa);
         s.go(View::Mfa, now);
         return Ok(());
@@ -362,6 +368,8 @@ fn logged_in(
         .and_then(|id| item_of(state, &s.client_id, id))
     {
         Some(item) => {
+            // Update mode: the Item's own accounts, whatever configuration was typed.
+            s.custom = item.custom.clone();
             let mut offered: Vec<Offered> = item
                 .accounts
                 .iter()
@@ -378,14 +386,19 @@ fn logged_in(
                 selected: false,
                 new: true,
             }));
-            offered.retain(|o| passes_filters(filters, bank::template(o.template)));
+            offered.retain(|o| passes_filters(filters, &item.template_at(o.template)));
             offered
         }
         None => {
             let products = token.request.products.as_deref().unwrap_or_default();
             // The ids the Item will have, when it is the tenant's next.
             let seed = items::next_item_seed(state.tenant(&s.client_id)?);
-            let mut offered: Vec<Offered> = bank::USER_GOOD
+            let templates: Vec<AccountTemplate<'_>> =
+                match s.custom.as_deref().and_then(CustomUser::accounts) {
+                    Some(accounts) => accounts.iter().map(CustomAccount::template).collect(),
+                    None => bank::USER_GOOD.to_vec(),
+                };
+            let mut offered: Vec<Offered> = templates
                 .iter()
                 .enumerate()
                 .filter(|(_, t)| passes_filters(filters, t) && usable_for(products, t))
@@ -518,6 +531,7 @@ fn finish(
                 password: "pass_good",
                 webhook: token.request.webhook.clone(),
                 accounts: Some(chosen),
+                custom: s.custom.as_deref().cloned(),
                 days_requested: token
                     .request
                     .transactions
@@ -539,7 +553,7 @@ fn finish(
         .accounts
         .iter()
         .map(|a| {
-            let t = a.template();
+            let t = item.template(a);
             LinkedAccount {
                 id: item.account_id(a),
                 name: t.name.to_owned(),

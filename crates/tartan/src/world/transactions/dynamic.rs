@@ -138,7 +138,8 @@ impl Item {
         }
     }
 
-    /// The statement text of a transaction: the stored description, or the bank's.
+    /// The statement text of a transaction: the stored or configured description, or the
+    /// bank's.
     pub fn description<'a>(&'a self, s: &Shown) -> &'a str {
         match s.txn.origin {
             Origin::Stored(i) => self
@@ -146,21 +147,31 @@ impl Item {
                 .as_ref()
                 .and_then(|c| c.stored.get(usize::from(i)))
                 .map_or(s.txn.merchant.description, |t| t.description.as_str()),
+            Origin::Custom(i) => self
+                .custom
+                .as_ref()
+                .and_then(|c| c.transaction(usize::from(i)))
+                .map_or(s.txn.merchant.description, |t| t.description.as_str()),
             _ => s.txn.merchant.description,
         }
     }
 
-    /// The currency of a transaction: a stored one's own, else the institution's.
+    /// The currency of a transaction: a stored or configured one's own, else its account's.
     pub fn currency_of(&self, s: &Shown) -> std::borrow::Cow<'static, str> {
         let own = match s.txn.origin {
             Origin::Stored(i) => self
                 .txns
                 .as_ref()
                 .and_then(|c| c.stored.get(usize::from(i)))
-                .and_then(|t| t.currency.clone()),
+                .and_then(|t| t.currency.as_deref()),
+            Origin::Custom(i) => self
+                .custom
+                .as_ref()
+                .and_then(|c| c.transaction(usize::from(i)))
+                .and_then(|t| t.currency.as_deref()),
             _ => None,
         };
-        own.map_or(self.institution().currency().into(), Into::into)
+        own.map_or_else(|| self.currency(s.txn.account), |c| c.to_owned().into())
     }
 }
 

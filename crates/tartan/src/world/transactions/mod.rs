@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use tartan_types::PlaidError;
 use tartan_types::wire::Product;
 
+use super::bank::custom::CustomAccount;
 use super::bank::transactions::{self as bank_txns, BankTxn, MAX_PENDING_DAYS, Origin};
 use super::clock::SECOND_MS;
 use super::ids;
@@ -198,6 +199,7 @@ impl Shown {
             Origin::Bank => (0, 0, self.txn.slot),
             Origin::Refresh { n, k } => (1, n, k),
             Origin::Stored(i) => (2, i, 0),
+            Origin::Custom(i) => (3, i, 0),
         }
     }
 
@@ -279,6 +281,8 @@ impl Item {
         if self.is_dynamic() {
             // Small, and changed by refreshes rather than days: all of it, every time.
             out = dynamic::shown(self, version.mutations);
+        } else if self.custom_accounts().is_some() {
+            self.custom_shown(version.day, &mut out);
         } else {
             self.bank_shown(version, account, lo.max(start), hi, &mut out);
         }
@@ -294,6 +298,29 @@ impl Item {
         out
     }
 
+    /// A `user_custom` Item's configured transactions as of bank day `day`: posted once their
+    /// posting date is reached, pending from their transaction date until then.
+    fn custom_shown(&self, day: i64, out: &mut Vec<Shown>) {
+        let Some(custom) = &self.custom else { return };
+        let created = self.created_date();
+        for a in &self.accounts {
+            let Some(acct) = custom.override_accounts.get(a.template) else {
+                continue;
+            };
+            if !bank_txns::has_transactions(&acct.template()) {
+                continue;
+            }
+            for (n, t) in custom.transactions(a.template) {
+                let txn = CustomAccount::bank_txn(a.template, n, t, created);
+                if txn.posted_by(day) {
+                    out.push(Shown::posted(txn));
+                } else if txn.authorized_day <= day {
+                    out.push(Shown::pending(txn));
+                }
+            }
+        }
+    }
+
     /// The bank's own transactions in the copy at `version`, made on days from `lo` on.
     fn bank_shown(
         &self,
@@ -306,7 +333,7 @@ impl Item {
         let created = self.created_date();
         for a in &self.accounts {
             if account.is_some_and(|t| t != a.template)
-                || !bank_txns::has_transactions(a.template())
+                || !bank_txns::has_transactions(&self.template(a))
             {
                 continue;
             }
