@@ -944,7 +944,10 @@ pub fn new_item(
             pending_expiration_sent: false,
             contacts: 0,
             new_accounts: Vec::new(),
-            custom: custom.map(Box::new),
+            custom: custom.map(|mut c| {
+                c.roll_to(super::clock::from_ms(now).date());
+                Box::new(c)
+            }),
         };
         for p in new.products {
             item.add_product(*p);

@@ -360,3 +360,43 @@ async fn a_custom_item_keeps_its_configuration_across_a_restart() {
     assert_eq!(before["accounts"], after["accounts"]);
     assert_eq!(by_mask(&after, "4321")["name"], "Everyday");
 }
+
+#[tokio::test]
+async fn roll_dates_forward_moves_the_history_to_the_day_of_linking() {
+    let app = fixed_day().await;
+    let config = json!({
+        "roll_dates_forward": true,
+        // Counts as Plaid's SDKs send them (JSON numbers with a fraction part of zero).
+        "mfa": {"type": "questions", "question_rounds": 2.0, "questions_per_round": 1.0},
+        "override_accounts": [{
+            "type": "depository", "subtype": "checking", "starting_balance": 100,
+            "transactions": [
+                {"date_transacted": "2020-01-01", "date_posted": "2020-01-01",
+                 "amount": 5, "description": "Older"},
+                {"date_transacted": "2020-01-11", "date_posted": "2020-01-13",
+                 "amount": 7, "description": "Newest"}
+            ]
+        }]
+    });
+    let (token, _) = custom_item(&app, &config, &["transactions"]).await;
+    app.advance(json!({"seconds": 61})).await;
+    let (added, _, _, _) = sync_all(&app, &token, None, 100).await;
+    let dated: Vec<(&str, &str, bool)> = added
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap_or(""),
+                t["authorized_date"].as_str().unwrap_or(""),
+                t["pending"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        dated,
+        [
+            ("Older", "2027-02-28", false),
+            ("Newest", "2027-03-10", true)
+        ],
+        "the newest falls on the day of linking, ten days after the older; still pending"
+    );
+}

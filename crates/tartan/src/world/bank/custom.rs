@@ -42,6 +42,9 @@ pub struct CustomUser {
     pub recaptcha: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub force_error: Option<String>,
+    /// Shift every date at Item creation so the newest transaction falls on that day.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub roll_dates_forward: bool,
 }
 
 /// Plaid's `type` of an override account (`payroll` answers as `other` on the wire, which has
@@ -117,6 +120,9 @@ pub struct CustomMeta {
     /// Empty (no mask) or 2–4 letters and digits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mask: Option<String>,
+    /// Accepted and kept; Tartan's accounts report no APY yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apy: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -176,19 +182,27 @@ pub enum MfaType {
     Questions,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomMfa {
     #[serde(rename = "type")]
     pub kind: MfaType,
+    /// Counts are JSON numbers in Plaid's schema (its SDKs send `2.0`); whole ones only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub question_rounds: Option<u32>,
+    pub question_rounds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub questions_per_round: Option<u32>,
+    pub questions_per_round: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selection_rounds: Option<u32>,
+    pub selection_rounds: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub selections_per_question: Option<u32>,
+    pub selections_per_question: Option<f64>,
+}
+
+impl CustomMfa {
+    /// A count as checked by [`parse`]: a whole number from 1 to 9.
+    pub fn count(n: Option<f64>) -> Option<u32> {
+        n.map(|n| n as u32)
+    }
 }
 
 /// The errors `force_error` may name (Plaid's list; `PLAID_ERROR` is an internal error).
@@ -274,14 +288,14 @@ impl CustomUser {
                 ("selections_per_question", mfa.selections_per_question),
             ] {
                 if let Some(n) = n
-                    && !(1..=9).contains(&n)
+                    && !(n.fract() == 0.0 && (1.0..=9.0).contains(&n))
                 {
                     return Err(refused(format_args!(
                         "has mfa.{field} {n}; Tartan takes 1 to 9"
                     )));
                 }
             }
-            if mfa.selections_per_question == Some(1) {
+            if mfa.selections_per_question == Some(1.0) {
                 return Err(refused(
                     "has mfa.selections_per_question 1; a selection needs at least 2 choices",
                 ));
@@ -358,6 +372,31 @@ impl CustomUser {
                 a.starting_balance = Some((100 + x % 9_900) as f64);
             }
         }
+    }
+
+    /// `roll_dates_forward`: the dates moved, once, so that the newest transaction date is
+    /// `created` and the spacing stays; the Item keeps the moved dates.
+    pub fn roll_to(&mut self, created: Date) {
+        if !self.roll_dates_forward {
+            return;
+        }
+        let txns = || self.override_accounts.iter().flat_map(|a| &a.transactions);
+        let Some(newest) = txns().map(|t| t.date_transacted).max() else {
+            return;
+        };
+        let by = created - newest;
+        for t in self
+            .override_accounts
+            .iter_mut()
+            .flat_map(|a| a.transactions.iter_mut())
+        {
+            t.date_transacted = t
+                .date_transacted
+                .checked_add(by)
+                .unwrap_or(t.date_transacted);
+            t.date_posted = t.date_posted.checked_add(by).unwrap_or(t.date_posted);
+        }
+        self.roll_dates_forward = false;
     }
 
     /// The login error the configuration forces, if any.

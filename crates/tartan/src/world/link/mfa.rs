@@ -83,15 +83,15 @@ impl Mfa {
             MfaType::Device => (MfaKind::Device, 1, 1, 0),
             MfaType::Questions => (
                 MfaKind::Questions,
-                m.question_rounds.unwrap_or(1),
-                m.questions_per_round.unwrap_or(1),
+                CustomMfa::count(m.question_rounds).unwrap_or(1),
+                CustomMfa::count(m.questions_per_round).unwrap_or(1),
                 0,
             ),
             MfaType::Selections => (
                 MfaKind::Selections,
-                m.selection_rounds.unwrap_or(1),
-                m.questions_per_round.unwrap_or(2),
-                m.selections_per_question.unwrap_or(2),
+                CustomMfa::count(m.selection_rounds).unwrap_or(1),
+                CustomMfa::count(m.questions_per_round).unwrap_or(2),
+                CustomMfa::count(m.selections_per_question).unwrap_or(2),
             ),
         };
         Self {
