@@ -350,7 +350,7 @@ fn transactions_ready(state: &State, changes: &mut Vec<Record>, item: &mut Item,
         return;
     };
     let version = transactions::Version { stage, ..version };
-    let count = item.copy_at(version, None).len();
+    let count = item.copy_len(version);
     let body = json!({"new_transactions": count, "error": null});
     let payload = outbox::payload(hook, item, body);
     outbox::enqueue(state, changes, item, now, payload);

@@ -273,6 +273,67 @@ impl Item {
         lo: i64,
         hi: i64,
     ) -> Vec<Shown> {
+        let made = self.bank_made(account, self.bank_days(version, lo, hi));
+        let mut out = self.shown_from(version, account, lo, hi, &made);
+        // Keys are unique (one entry per transaction and version): an unstable sort gives
+        // the same order, faster.
+        out.sort_unstable_by_key(|s| (s.day(), s.txn.account, s.txn.authorized_day, s.order()));
+        out
+    }
+
+    /// How many transactions the copy at `version` holds.
+    pub fn copy_len(&self, version: Version) -> usize {
+        let (lo, hi) = (self.window_start(version.stage), version.day);
+        let made = self.bank_made(None, self.bank_days(version, lo, hi));
+        self.shown_from(version, None, lo, hi, &made).len()
+    }
+
+    /// The bank days whose transactions the copy at `version` may hold among those made on
+    /// `lo..=hi` (pending ones reach back); empty when the bank's function is not read.
+    fn bank_days(&self, version: Version, lo: i64, hi: i64) -> std::ops::Range<i64> {
+        if version.stage == Stage::NotReady || self.is_dynamic() || self.custom_accounts().is_some()
+        {
+            return 0..0;
+        }
+        let start = lo.max(self.window_start(version.stage));
+        start - MAX_PENDING_DAYS..hi.min(version.day) + 1
+    }
+
+    /// The bank's transactions of the shared accounts (those with transactions, or only
+    /// `account`) made on `days`, account by account.
+    fn bank_made(&self, account: Option<usize>, days: std::ops::Range<i64>) -> Vec<BankTxn> {
+        let mut made = Vec::new();
+        if days.is_empty() {
+            return made;
+        }
+        let created = self.created_date();
+        for a in &self.accounts {
+            if account.is_some_and(|t| t != a.template)
+                || !bank_txns::has_transactions(&self.template(a))
+            {
+                continue;
+            }
+            made.extend(bank_txns::between(
+                self.seed,
+                a.template,
+                created,
+                days.clone(),
+            ));
+        }
+        made
+    }
+
+    /// The copy at `version` among transactions made on `lo..=hi`, in no particular order,
+    /// the bank's own taken from `made` (which covers at least [`Self::bank_days`] of the
+    /// version).
+    fn shown_from(
+        &self,
+        version: Version,
+        account: Option<usize>,
+        lo: i64,
+        hi: i64,
+        made: &[BankTxn],
+    ) -> Vec<Shown> {
         if version.stage == Stage::NotReady {
             return Vec::new();
         }
@@ -284,7 +345,7 @@ impl Item {
         } else if self.custom_accounts().is_some() {
             self.custom_shown(version.day, &mut out);
         } else {
-            self.bank_shown(version, account, lo.max(start), hi, &mut out);
+            self.bank_shown(version, self.bank_days(version, lo, hi), made, &mut out);
         }
         if let Some(copy) = &self.txns {
             out.extend(dynamic::stored(copy, version.mutations));
@@ -294,7 +355,6 @@ impl Item {
                 && account.is_none_or(|t| t == s.txn.account)
                 && self.accounts.iter().any(|a| a.template == s.txn.account)
         });
-        out.sort_by_key(|s| (s.day(), s.txn.account, s.txn.authorized_day, s.order()));
         out
     }
 
@@ -321,39 +381,25 @@ impl Item {
         }
     }
 
-    /// The bank's own transactions in the copy at `version`, made on days from `lo` on.
+    /// The bank's own transactions in the copy at `version`: those of `made` made on `days`.
     fn bank_shown(
         &self,
         version: Version,
-        account: Option<usize>,
-        lo: i64,
-        hi: i64,
+        days: std::ops::Range<i64>,
+        made: &[BankTxn],
         out: &mut Vec<Shown>,
     ) {
-        let created = self.created_date();
-        for a in &self.accounts {
-            if account.is_some_and(|t| t != a.template)
-                || !bank_txns::has_transactions(&self.template(a))
-            {
-                continue;
-            }
-            for txn in bank_txns::between(
-                self.seed,
-                a.template,
-                created,
-                lo - MAX_PENDING_DAYS..hi.min(version.day) + 1,
-            ) {
-                if txn.posted_by(version.day) {
-                    let recognized = txn.posted_day.is_some_and(|p| {
-                        version.day >= p + ENRICH_DAYS || !late_recognized(self.seed, &txn)
-                    });
-                    out.push(Shown {
-                        enriched: recognized,
-                        ..Shown::posted(txn)
-                    });
-                } else if txn.pending_on(version.day) {
-                    out.push(Shown::pending(txn));
-                }
+        for txn in made.iter().filter(|t| days.contains(&t.authorized_day)) {
+            if txn.posted_by(version.day) {
+                let recognized = txn.posted_day.is_some_and(|p| {
+                    version.day >= p + ENRICH_DAYS || !late_recognized(self.seed, txn)
+                });
+                out.push(Shown {
+                    enriched: recognized,
+                    ..Shown::posted(*txn)
+                });
+            } else if txn.pending_on(version.day) {
+                out.push(Shown::pending(*txn));
             }
         }
     }
@@ -367,8 +413,16 @@ impl Item {
         } else {
             (i64::MIN / 4, to.day.max(from.day))
         };
-        let before = self.shown_between(from, account, lo, hi);
-        let after = self.shown_between(to, account, lo, hi);
+        // The bank's days are read once for both versions.
+        let (a, b) = (self.bank_days(from, lo, hi), self.bank_days(to, lo, hi));
+        let days = match (a.is_empty(), b.is_empty()) {
+            (true, _) => b,
+            (_, true) => a,
+            _ => a.start.min(b.start)..a.end.max(b.end),
+        };
+        let made = self.bank_made(account, days);
+        let before = self.shown_from(from, account, lo, hi, &made);
+        let after = self.shown_from(to, account, lo, hi, &made);
         // Compared by the seeds ids derive from (the ids themselves cost more to make).
         let before_keys: foldhash::HashMap<(u64, bool), &Shown> =
             before.iter().map(|s| (s.key(seed), s)).collect();
