@@ -39,6 +39,9 @@
 //!   Tartan's pid is written there, for the script's cleanup)
 //! - ISOLATION_ITEMS (1000), ISOLATION_REPEATS (5)
 //! - SOAK_SECONDS (600), SOAK_CLIENTS (4), SOAK_LIVE (300 Items live in all), SOAK_SAMPLE_S (10)
+//! - ITEM_PRODUCTS (transactions; comma-separated), DAYS_REQUESTED (unset: Plaid's 90), e.g.
+//!   `PHASES=create ITEMS=10000 ITEM_PRODUCTS=auth` against `... DAYS_REQUESTED=730` for the
+//!   memory the history costs (it is generated, not stored)
 //! - TARTAN_PID (Tartan's pid, for RSS and CPU from /proc), CLK_TCK (100)
 
 mod common;

@@ -45,12 +45,25 @@ where
     F: Fn(&'static str, Value) -> Fut,
     Fut: Future<Output = anyhow::Result<Value>>,
 {
+    // ITEM_PRODUCTS (comma-separated, default transactions) and DAYS_REQUESTED (Plaid's
+    // default 90 when unset) let a bench compare Items with and without the history.
+    let products: Vec<String> = std::env::var("ITEM_PRODUCTS")
+        .unwrap_or_else(|_| "transactions".to_owned())
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect();
     let mut body = json!({
         "institution_id": INSTITUTION,
-        "initial_products": ["transactions"],
+        "initial_products": products,
+        "options": {},
     });
     if let Some(w) = webhook {
-        body["options"] = json!({"webhook": w});
+        body["options"]["webhook"] = json!(w);
+    }
+    if let Ok(days) = std::env::var("DAYS_REQUESTED") {
+        let days: u32 = days.parse().context("DAYS_REQUESTED is a number of days")?;
+        body["options"]["transactions"] = json!({"days_requested": days});
     }
     let public = call("/sandbox/public_token/create", body).await?;
     let public = public["public_token"]
