@@ -322,6 +322,23 @@ impl CustomUser {
                     return Err(refused(format_args!("has a {} out of range", at(field))));
                 }
             }
+            let iso = |c: &Option<String>| {
+                c.as_deref()
+                    .is_none_or(|c| c.len() == 3 && c.bytes().all(|b| b.is_ascii_uppercase()))
+            };
+            if !iso(&a.currency) {
+                return Err(refused(format_args!(
+                    "has {} {:?}: an ISO-4217 code is three capital letters",
+                    at("currency"),
+                    a.currency.as_deref().unwrap_or_default()
+                )));
+            }
+            if let Some(j) = a.transactions.iter().position(|t| !iso(&t.currency)) {
+                return Err(refused(format_args!(
+                    "has {}: an ISO-4217 code is three capital letters",
+                    at(&format!("transactions[{j}].currency"))
+                )));
+            }
             if let Some(mask) = &a.meta.mask
                 && !(mask.is_empty()
                     || ((2..=4).contains(&mask.len())
@@ -633,6 +650,10 @@ mod tests {
                 "override_accounts[0].type",
             ),
             (r#"{"force_error":"NOPE"}"#, "force_error"),
+            (
+                r#"{"override_accounts":[{"type":"depository","subtype":"checking","currency":"usd"}]}"#,
+                "override_accounts[0].currency",
+            ),
             (
                 r#"{"override_accounts":[{"type":"depository","subtype":"checking","transactions":[{"date_transacted":"2026-13-01","date_posted":"2026-01-01","amount":1,"description":"x"}]}]}"#,
                 "transactions[0].date_transacted",

@@ -173,38 +173,47 @@ fn statement_cents(item_seed: u64, card: usize, created: Date, day: i64) -> i64 
     let d = date_of(created, day);
     let first_this = day - i64::from(d.day()) + 1;
     // The card's statement and the account paying it both ask, and every read of a window
-    // asks again: the last few answers are kept (a pure function of the key).
-    let key = StatementKey {
-        item_seed,
-        card,
-        created,
-        first_this,
-    };
-    let slot = (splitmix(item_seed ^ (card as u64) << 48 ^ first_this as u64)
-        % STATEMENT_MEMO as u64) as usize;
-    if let Some(cents) = STATEMENTS.with_borrow(|m| m[slot].filter(|(k, _)| *k == key).map(|e| e.1))
-    {
+    // asks again: the last answers are remembered (a pure function of the key).
+    let key = (item_seed, card, created, first_this);
+    let slot = splitmix(item_seed ^ (card as u64) << 48 ^ first_this as u64);
+    if let Some(cents) = STATEMENTS.with_borrow(|m| m.get(slot, &key)) {
         return cents;
     }
     let cents = statement_of_month(item_seed, card, created, first_this);
-    STATEMENTS.with_borrow_mut(|m| m[slot] = Some((key, cents)));
+    STATEMENTS.with_borrow_mut(|m| m.put(slot, key, cents));
     cents
 }
 
-/// How many statements [`statement_cents`] remembers per thread.
-const STATEMENT_MEMO: usize = 512;
+/// The last values of a pure function, per thread, by the slot their key hashes to: a hit
+/// saves the work, a miss costs a comparison, a collision evicts (never answers for another
+/// key).
+struct Remembered<K, V, const N: usize>([Option<(K, V)>; N]);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct StatementKey {
-    item_seed: u64,
-    card: usize,
-    created: Date,
-    first_this: i64,
+impl<K: Copy + Eq, V: Copy, const N: usize> Remembered<K, V, N> {
+    const fn new() -> Self {
+        Self([None; N])
+    }
+
+    fn get(&self, slot: u64, key: &K) -> Option<V> {
+        match &self.0[(slot % N as u64) as usize] {
+            Some((k, v)) if k == key => Some(*v),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, slot: u64, key: K, value: V) {
+        self.0[(slot % N as u64) as usize] = Some((key, value));
+    }
 }
 
+/// (item seed, account, Item's creation date, day): what a remembered value is of.
+type DayKey = (u64, usize, Date, i64);
+
 thread_local! {
-    static STATEMENTS: std::cell::RefCell<[Option<(StatementKey, i64)>; STATEMENT_MEMO]> =
-        const { std::cell::RefCell::new([None; STATEMENT_MEMO]) };
+    static STATEMENTS: std::cell::RefCell<Remembered<DayKey, i64, 512>> =
+        const { std::cell::RefCell::new(Remembered::new()) };
+    static MOVED: std::cell::RefCell<Remembered<DayKey, i64, 2048>> =
+        const { std::cell::RefCell::new(Remembered::new()) };
 }
 
 /// The statement closing before the month that starts on day `first_this`.
@@ -528,15 +537,24 @@ pub fn balance(item_seed: u64, account: usize, created: Date, days: i64) -> Bala
         return super::market_truth(t, account_seed(item_seed, t.mask), days);
     }
     let days = days.clamp(0, MAX_DAYS);
-    let mut moved = 0i64;
+    // What posted up to the last checkpoint is remembered; only the days since are read.
+    let checkpoint = days / CHECKPOINT_DAYS * CHECKPOINT_DAYS;
+    let mut moved = moved_by(item_seed, account, created, checkpoint);
     let (mut pending_now, mut pending_start) = (0i64, 0i64);
-    for txn in between(item_seed, account, created, (-MAX_PENDING_DAYS)..(days + 1)) {
-        if txn.posted_day.is_some_and(|p| p > 0 && p <= days) {
+    for txn in between(
+        item_seed,
+        account,
+        created,
+        (checkpoint - MAX_PENDING_DAYS)..(days + 1),
+    ) {
+        if txn.posted_day.is_some_and(|p| p > checkpoint && p <= days) {
             moved += effect(t, txn.cents);
         }
         if txn.pending_on(days) {
             pending_now += effect(t, txn.pending_cents);
         }
+    }
+    for txn in between(item_seed, account, created, -MAX_PENDING_DAYS..1) {
         if txn.pending_on(0) {
             pending_start += effect(t, txn.pending_cents);
         }
@@ -553,6 +571,37 @@ pub fn balance(item_seed: u64, account: usize, created: Date, days: i64) -> Bala
         current: Some(from_cents(current)),
         limit: t.limit,
     }
+}
+
+/// Balances are read from the last multiple of this many days on.
+const CHECKPOINT_DAYS: i64 = 32;
+
+/// How much what posted on days `1..=day` moved the account's current balance (`day` a
+/// multiple of [`CHECKPOINT_DAYS`]), built checkpoint by checkpoint and remembered.
+fn moved_by(item_seed: u64, account: usize, created: Date, day: i64) -> i64 {
+    if day <= 0 {
+        return 0;
+    }
+    let key = (item_seed, account, created, day);
+    let slot = splitmix(item_seed ^ (account as u64) << 48 ^ day as u64);
+    if let Some(moved) = MOVED.with_borrow(|m| m.get(slot, &key)) {
+        return moved;
+    }
+    let from = day - CHECKPOINT_DAYS;
+    let t = template(account);
+    let mut moved = moved_by(item_seed, account, created, from);
+    for txn in between(
+        item_seed,
+        account,
+        created,
+        (from - MAX_PENDING_DAYS)..(day + 1),
+    ) {
+        if txn.posted_day.is_some_and(|p| p > from.max(0) && p <= day) {
+            moved += effect(t, txn.cents);
+        }
+    }
+    MOVED.with_borrow_mut(|m| m.put(slot, key, moved));
+    moved
 }
 
 /// The Sandbox's opening figures for an account (its balance on day 0, before any activity).
@@ -635,6 +684,31 @@ mod tests {
                     .map(|x| effect(t, x.cents))
                     .sum();
                 assert_eq!(after - before, posted, "{} on day {day}", t.name);
+            }
+        }
+    }
+
+    #[test]
+    fn balances_from_checkpoints_are_every_posted_transaction_summed() {
+        for (seed, account) in [
+            (1u64, 0usize),
+            (2, CARD),
+            (3, 1),
+            (4, BUSINESS_CARD),
+            (5, 10),
+        ] {
+            let t = template(account);
+            for days in [0i64, 1, 31, 32, 33, 64, 95, 400, 731] {
+                let posted: i64 = between(seed, account, CREATED, -MAX_PENDING_DAYS..days + 1)
+                    .iter()
+                    .filter(|x| x.posted_day.is_some_and(|p| p > 0 && p <= days))
+                    .map(|x| effect(t, x.cents))
+                    .sum();
+                assert_eq!(
+                    balance(seed, account, CREATED, days).current,
+                    Some(from_cents(cents_to(t.current) + posted)),
+                    "seed {seed}, account {account}, day {days}"
+                );
             }
         }
     }
