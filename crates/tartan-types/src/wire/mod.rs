@@ -4,7 +4,7 @@
 //! Fields Tartan accepts and keeps but does not interpret are `Option<Value>`.
 //!
 //! One file per product (`items.rs`, `accounts.rs`, `auth.rs`, `identity.rs`,
-//! `institutions.rs`, `sandbox.rs`, `link.rs`, `webhook_keys.rs`, `transactions.rs`) and
+//! `institutions.rs`, `investments.rs`, `sandbox.rs`, `link.rs`, `webhook_keys.rs`, `transactions.rs`) and
 //! `common.rs` for the shared enums and objects; everything is re-exported here, so paths
 //! stay `tartan_types::wire::X`.
 
@@ -34,6 +34,7 @@ mod auth;
 mod common;
 mod identity;
 mod institutions;
+mod investments;
 mod items;
 mod link;
 mod sandbox;
@@ -45,6 +46,7 @@ pub use auth::*;
 pub use common::*;
 pub use identity::*;
 pub use institutions::*;
+pub use investments::*;
 pub use items::*;
 pub use link::*;
 pub use sandbox::*;

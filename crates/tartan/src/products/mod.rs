@@ -6,6 +6,7 @@ pub mod auth;
 pub mod fire_webhook;
 pub mod identity;
 pub mod institutions;
+pub mod investments;
 pub mod items;
 pub mod link;
 pub mod payment_profile;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(auth::router())
         .merge(identity::router())
         .merge(institutions::router())
+        .merge(investments::router())
         .merge(items::router())
         .merge(link::router())
         .merge(payment_profile::router())
@@ -98,6 +100,11 @@ pub fn item_wire(item: &Item, with_consent: bool) -> wire::Item {
         consented_data_scopes: with_consent
             .then(|| scopes.into_iter().map(str::to_owned).collect()),
     }
+}
+
+/// A calendar date on the wire (`YYYY-MM-DD`).
+pub fn wire_date(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// Plaid reports when a balance was last updated only for Capital One (`ins_128026`); the

@@ -6,6 +6,7 @@ mod conventions;
 mod custom_user;
 mod helpers;
 mod institutions;
+mod investments;
 mod isolation;
 mod items;
 mod link;

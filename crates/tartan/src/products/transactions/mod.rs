@@ -15,7 +15,7 @@ use tartan_types::wire::{
 use tartan_types::{ErrorCode, PlaidError};
 use time::Date;
 
-use super::{cached_accounts, item_wire};
+use super::{cached_accounts, item_wire, wire_date};
 use crate::surface::{AppState, Ctx, plaid_public, plaid_write};
 use crate::world::Item;
 use crate::world::bank::merchants::{self, Channel};
@@ -141,10 +141,6 @@ fn count(n: Option<i64>, field: &str, default: usize) -> Result<usize, PlaidErro
             "must be between 1 and 500",
         )),
     }
-}
-
-fn wire_date(d: Date) -> String {
-    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// A transaction of Plaid's copy on the wire.

@@ -13,7 +13,9 @@ use tartan_types::wire::{
 use super::ids::splitmix;
 
 pub mod custom;
+pub mod holdings;
 pub mod merchants;
+pub mod securities;
 pub mod transactions;
 use super::institutions::{InstitutionDef, Region};
 
@@ -200,33 +202,10 @@ pub struct Balance {
     pub limit: Option<f64>,
 }
 
-/// A deterministic number in [0, 1) for (seed, day).
-fn unit(seed: u64, day: i64) -> f64 {
-    (splitmix(seed ^ (day as u64).wrapping_mul(0x2545_F491_4F6C_DD1D)) >> 11) as f64
-        / (1u64 << 53) as f64
-}
-
 /// A stable seed for an account from the Item's seed and the account's mask.
 pub fn account_seed(item_seed: u64, mask: &str) -> u64 {
     mask.bytes()
         .fold(splitmix(item_seed), |acc, b| splitmix(acc ^ u64::from(b)))
-}
-
-use transactions::MAX_DAYS;
-
-/// An investment account's value `days` whole days after the Item was created: market moves
-/// (its holdings come with issue 11). Other accounts' balances are their transactions summed
-/// ([`transactions::balance`]).
-pub fn market_truth(template: &AccountTemplate, seed: u64, days: i64) -> Balance {
-    let mut current = template.current;
-    for day in 1..=days.clamp(0, MAX_DAYS) {
-        current += current * (unit(seed, day) - 0.48) * 0.02;
-    }
-    Balance {
-        available: template.available,
-        current: Some((current * 10_000.0).round() / 10_000.0),
-        limit: template.limit,
-    }
 }
 
 /// Account numbers for `/auth/get`, in the institution's region.
@@ -331,16 +310,6 @@ pub fn owner() -> Owner {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn investment_accounts_move_with_the_market_deterministically() {
-        let ira = &USER_GOOD[5];
-        let seed = account_seed(42, ira.mask);
-        assert_eq!(market_truth(ira, seed, 0).current, Some(ira.current));
-        let later = market_truth(ira, seed, 30);
-        assert_ne!(later.current, Some(ira.current));
-        assert_eq!(market_truth(ira, seed, 30), later);
-    }
 
     #[test]
     fn templates_are_indexed_across_both_lists() {

@@ -534,7 +534,17 @@ pub fn effect(t: &AccountTemplate, cents: i64) -> i64 {
 pub fn balance(item_seed: u64, account: usize, created: Date, days: i64) -> Balance {
     let t = template(account);
     if role(t) == Role::Investment {
-        return super::market_truth(t, account_seed(item_seed, t.mask), days);
+        // Its holdings at the day's prices (issue 11).
+        return Balance {
+            available: t.available,
+            current: Some(super::holdings::value(
+                item_seed,
+                t,
+                created,
+                days.clamp(0, MAX_DAYS),
+            )),
+            limit: t.limit,
+        };
     }
     let days = days.clamp(0, MAX_DAYS);
     // What posted up to the last checkpoint is remembered; only the days since are read.

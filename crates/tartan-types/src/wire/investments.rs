@@ -1,0 +1,76 @@
+//! Investments: `/investments/holdings/get` and the holdings and securities it reports.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Account, Item, Text};
+
+/// A position in one security in one account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Holding {
+    pub account_id: String,
+    pub security_id: String,
+    pub institution_price: f64,
+    pub institution_price_as_of: Option<String>,
+    pub institution_price_datetime: Option<String>,
+    pub institution_value: f64,
+    pub cost_basis: Option<f64>,
+    pub quantity: f64,
+    pub iso_currency_code: Option<Text>,
+    pub unofficial_currency_code: Option<String>,
+    pub vested_quantity: Option<f64>,
+    pub vested_value: Option<f64>,
+}
+
+/// A bond's terms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FixedIncome {
+    pub yield_rate: Option<YieldRate>,
+    pub maturity_date: Option<String>,
+    pub issue_date: Option<String>,
+    pub face_value: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct YieldRate {
+    pub percentage: f64,
+    #[serde(rename = "type")]
+    pub kind: Option<Text>,
+}
+
+/// A security, as the market and the institution describe it. Every key Plaid requires is
+/// written, null when empty.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Security {
+    pub security_id: String,
+    pub isin: Option<String>,
+    pub cusip: Option<Text>,
+    pub sedol: Option<Text>,
+    pub institution_security_id: Option<String>,
+    pub institution_id: Option<String>,
+    pub proxy_security_id: Option<String>,
+    pub name: Option<Text>,
+    pub ticker_symbol: Option<Text>,
+    pub is_cash_equivalent: Option<bool>,
+    #[serde(rename = "type")]
+    pub kind: Option<Text>,
+    pub subtype: Option<Text>,
+    pub close_price: Option<f64>,
+    pub close_price_as_of: Option<String>,
+    pub update_datetime: Option<String>,
+    pub iso_currency_code: Option<Text>,
+    pub unofficial_currency_code: Option<String>,
+    pub market_identifier_code: Option<Text>,
+    pub sector: Option<Text>,
+    pub industry: Option<Text>,
+    pub cfi_code: Option<String>,
+    pub option_contract: Option<serde_json::Value>,
+    pub fixed_income: Option<FixedIncome>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvestmentsHoldingsGetResponse {
+    pub accounts: Vec<Account>,
+    pub holdings: Vec<Holding>,
+    pub securities: Vec<Security>,
+    pub item: Item,
+}

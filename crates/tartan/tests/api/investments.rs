@@ -1,0 +1,201 @@
+//! Investments (issue 11): `/investments/holdings/get`. Holdings are positions valued at the
+//! market's close prices, and an investment account's balance is their value.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, by_mask, fixed_day};
+
+const PLATYPUS: &str = "ins_109508";
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+/// Checks that each investment account's balance is its holdings' value, and that every
+/// holding's security is listed; returns the holdings by account id.
+#[track_caller]
+fn check_agrees(body: &Value) {
+    let holdings = body["holdings"].as_array().expect("holdings");
+    let securities = body["securities"].as_array().expect("securities");
+    let accounts = body["accounts"].as_array().expect("accounts");
+    assert!(!accounts.is_empty());
+    for a in accounts {
+        assert_eq!(a["type"], "investment", "{a}");
+        let mine: Vec<&Value> = holdings
+            .iter()
+            .filter(|h| h["account_id"] == a["account_id"])
+            .collect();
+        assert!(mine.len() >= 2, "positions and cash in {}", a["mask"]);
+        let sum: f64 = mine.iter().map(|h| num(&h["institution_value"])).sum();
+        let current = num(&a["balances"]["current"]);
+        assert!(
+            (sum - current).abs() < 1e-3,
+            "{}: holdings {sum} vs balance {current}",
+            a["mask"]
+        );
+        for h in mine {
+            let s = securities
+                .iter()
+                .find(|s| s["security_id"] == h["security_id"])
+                .unwrap_or_else(|| panic!("security of {h}"));
+            let value = num(&h["quantity"]) * num(&h["institution_price"]);
+            assert!((value - num(&h["institution_value"])).abs() < 1e-3, "{h}");
+            assert_eq!(h["institution_price"], s["close_price"], "{h} / {s}");
+        }
+    }
+    let cash = securities
+        .iter()
+        .find(|s| s["ticker_symbol"] == "CUR:USD")
+        .expect("cash");
+    assert_eq!(
+        (&cash["type"], &cash["is_cash_equivalent"]),
+        (&json!("cash"), &json!(true))
+    );
+    let aapl = securities.iter().find(|s| s["ticker_symbol"] == "AAPL");
+    if let Some(aapl) = aapl {
+        assert_eq!(aapl["isin"], "US0378331005");
+        assert_eq!(aapl["cusip"], "037833100");
+        assert_eq!(aapl["market_identifier_code"], "XNAS");
+    }
+}
+
+async fn investments_item(app: &TestApp) -> String {
+    app.item(PLATYPUS, &["investments"]).await
+}
+
+#[tokio::test]
+async fn holdings_are_worth_the_investment_accounts_balances() {
+    let app = fixed_day().await;
+    let token = investments_item(&app).await;
+    let body = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
+    check_agrees(&body);
+    let masks: Vec<&str> = body["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .filter_map(|a| a["mask"].as_str())
+        .collect();
+    assert_eq!(masks, ["5555", "6666"]);
+    // On the day of linking, the Sandbox's figures.
+    assert_eq!(by_mask(&body, "5555")["balances"]["current"], 320.76);
+    assert_eq!(by_mask(&body, "6666")["balances"]["current"], 23631.9805);
+    let types: Vec<&str> = body["securities"]
+        .as_array()
+        .expect("securities")
+        .iter()
+        .filter_map(|s| s["type"].as_str())
+        .collect();
+    for kind in [
+        "cash",
+        "equity",
+        "etf",
+        "mutual fund",
+        "fixed income",
+        "cryptocurrency",
+    ] {
+        assert!(types.contains(&kind), "{kind} in {types:?}");
+    }
+}
+
+#[tokio::test]
+async fn prices_move_on_the_clock_and_the_balance_moves_with_them() {
+    let app = fixed_day().await;
+    // The Sandbox's 30-day login expiry would break the Item on the last day.
+    app.post("/tartan/settings", json!({"item_login_expiry_days": 0}))
+        .await
+        .ok();
+    let token = investments_item(&app).await;
+    let before = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
+    app.advance(json!({"days": 30})).await;
+    // Contacting the bank refreshes Plaid's copy: balances and holdings as of today.
+    app.with_token("/accounts/balance/get", &token).await.ok();
+    let after = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
+    check_agrees(&after);
+    assert_ne!(
+        by_mask(&before, "6666")["balances"]["current"],
+        by_mask(&after, "6666")["balances"]["current"]
+    );
+    let quantities = |b: &Value| -> Vec<Value> {
+        b["holdings"]
+            .as_array()
+            .expect("holdings")
+            .iter()
+            .map(|h| h["quantity"].clone())
+            .collect()
+    };
+    assert_eq!(
+        quantities(&before),
+        quantities(&after),
+        "no trades: same positions"
+    );
+    // 2027-04-09 is a Friday: every price is that day's close.
+    for s in after["securities"].as_array().expect("securities") {
+        if s["type"] != "cash" {
+            assert_eq!(s["close_price_as_of"], "2027-04-09", "{s}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_same_seed_holds_the_same_positions() {
+    let a = fixed_day().await;
+    let b = fixed_day().await;
+    let (ta, tb) = (investments_item(&a).await, investments_item(&b).await);
+    let ha = a.with_token("/investments/holdings/get", &ta).await.ok();
+    let hb = b.with_token("/investments/holdings/get", &tb).await.ok();
+    assert_eq!(ha["holdings"], hb["holdings"]);
+    assert_eq!(ha["securities"], hb["securities"]);
+}
+
+#[tokio::test]
+async fn holdings_errors_are_plaids() {
+    let app = fixed_day().await;
+    let token = investments_item(&app).await;
+    let accounts = app.with_token("/accounts/get", &token).await.ok();
+    let checking = by_mask(&accounts, "0000")["account_id"].clone();
+    let e = app
+        .post(
+            "/investments/holdings/get",
+            json!({"access_token": token, "options": {"account_ids": [checking]}}),
+        )
+        .await
+        .error(400, "ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS");
+    assert!(
+        e["error_message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("There are no valid investment account(s) associated with this Item."),
+        "{e}"
+    );
+    app.post(
+        "/investments/holdings/get",
+        json!({"access_token": token, "options": {"account_ids": ["nope"]}}),
+    )
+    .await
+    .error(400, "INVALID_INPUT", "INVALID_ACCOUNT_ID");
+    let e = app
+        .post("/investments/holdings/get", json!({}))
+        .await
+        .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
+    assert!(
+        e["error_message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("access_token")
+    );
+    app.with_token("/sandbox/item/reset_login", &token)
+        .await
+        .ok();
+    app.with_token("/investments/holdings/get", &token)
+        .await
+        .error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED");
+}
