@@ -65,6 +65,7 @@ IMPLEMENTED = (
     "/transactions/sync",
     "/transactions/get",
     "/transactions/refresh",
+    "/investments/holdings/get",
 )
 
 ACCESS_TOKEN_ENDPOINTS = (
@@ -77,11 +78,14 @@ ACCESS_TOKEN_ENDPOINTS = (
     "/accounts/balance/get",
     "/auth/get",
     "/identity/get",
+    "/investments/holdings/get",
 )
 DATA_ENDPOINTS = ("/item/get", "/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get")
 
 FIRST_PLATYPUS = "ins_109508"
 ITEM_PRODUCTS = ["auth", "identity", "transactions"]
+# Not in ITEM_PRODUCTS: Houndstooth Bank (ins_109512), one of ITEM_INSTITUTIONS, lacks Investments.
+INVESTMENTS_PRODUCTS = [*ITEM_PRODUCTS, "investments"]
 WEBHOOK = "http://127.0.0.1:9/tartan-conformance/openapi-webhook"
 ALL_COUNTRIES = [
     "US", "GB", "ES", "NL", "FR", "IE", "CA", "DE", "IT", "PL",
@@ -521,7 +525,8 @@ def test_data_endpoints_answer_item_login_required(openapi, http, login_required
 
 @pytest.fixture(scope="module")
 def removed_token(http):
-    token = new_item(http)
+    # With Investments too, so that every endpoint of ACCESS_TOKEN_ENDPOINTS could answer it.
+    token = new_item(http, FIRST_PLATYPUS, INVESTMENTS_PRODUCTS)
     status, payload = http.post("/item/remove", {"access_token": token})
     assert status == 200, payload
     return token
@@ -893,6 +898,59 @@ def test_transactions_errors(openapi, txn_tenant, txn_http, txn_item):
                  error_type="TRANSACTIONS_ERROR", error_code="TRANSACTIONS_SYNC_MUTATION_DURING_PAGINATION")
 
 
+# --- Investments -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def investments_token(http):
+    """A user_good Item at First Platypus with Investments (and the module's usual products)."""
+    return new_item(http, FIRST_PLATYPUS, INVESTMENTS_PRODUCTS, webhook=WEBHOOK)
+
+
+def test_investments_holdings_get(openapi, http, investments_token):
+    payload = expect_ok(openapi, http, "/investments/holdings/get", {"access_token": investments_token})
+    assert {a["mask"] for a in payload["accounts"]} == {"5555", "6666"}
+    assert payload["holdings"] and payload["securities"]
+    assert {h["security_id"] for h in payload["holdings"]} == {s["security_id"] for s in payload["securities"]}
+
+
+def test_investments_holdings_get_for_investments_only_item(openapi, http):
+    token = new_item(http, FIRST_PLATYPUS, ["investments"])
+    payload = expect_ok(openapi, http, "/investments/holdings/get", {"access_token": token})
+    assert {a["type"] for a in payload["accounts"]} == {"investment"}
+
+
+def test_investments_holdings_get_filtered_by_account_ids(openapi, http, investments_token):
+    ids = {a["mask"]: a["account_id"] for a in
+           expect_ok(openapi, http, "/investments/holdings/get", {"access_token": investments_token})["accounts"]}
+    payload = expect_ok(openapi, http, "/investments/holdings/get",
+                        {"access_token": investments_token, "options": {"account_ids": [ids["6666"]]}})
+    assert [a["account_id"] for a in payload["accounts"]] == [ids["6666"]]
+    assert {h["account_id"] for h in payload["holdings"]} == {ids["6666"]}
+
+
+def test_investments_holdings_get_errors(openapi, http, investments_token):
+    checking = [a["account_id"] for a in
+                http.post("/accounts/get", {"access_token": investments_token})[1]["accounts"]
+                if a["mask"] == "0000"]
+    assert len(checking) == 1
+    body = expect_error(openapi, http, "/investments/holdings/get",
+                        {"access_token": investments_token, "options": {"account_ids": checking}},
+                        error_type="ITEM_ERROR", error_code="NO_INVESTMENT_ACCOUNTS")
+    assert body["error_message"].startswith(
+        "There are no valid investment account(s) associated with this Item."), body
+    expect_error(openapi, http, "/investments/holdings/get",
+                 {"access_token": investments_token, "options": {"account_ids": ["no-such-account"]}},
+                 error_type="INVALID_INPUT", error_code="INVALID_ACCOUNT_ID")
+
+
+def test_investments_holdings_get_answers_item_login_required(openapi, http):
+    token = new_item(http, FIRST_PLATYPUS, INVESTMENTS_PRODUCTS)
+    expect_ok(openapi, http, "/sandbox/item/reset_login", {"access_token": token})
+    expect_error(openapi, http, "/investments/holdings/get", {"access_token": token},
+                 error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED")
+
+
 # --- malformed requests, on every implemented endpoint ---------------------------------------
 
 
@@ -939,6 +997,7 @@ WRONG_TYPE_BODIES = {
     "/transactions/sync": {"access_token": "access-sandbox-x", "count": "ten"},
     "/transactions/get": {"access_token": "access-sandbox-x", "start_date": 20260101, "end_date": "2026-02-01"},
     "/transactions/refresh": {"access_token": ["x"]},
+    "/investments/holdings/get": {"access_token": "access-sandbox-x", "options": {"account_ids": "x"}},
 }
 
 

@@ -61,6 +61,10 @@ pub struct Balances {
     pub iso_currency_code: Option<Text>,
     pub unofficial_currency_code: Option<String>,
     pub last_updated_datetime: Option<Timestamp>,
+    /// Investment accounts only (Plaid's `InvestmentAccountBalance`): `Some(None)` is written
+    /// as null, `None` leaves the key out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub margin_loan_amount: Option<Option<f64>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -63,6 +63,8 @@ pub struct Security {
     pub sector: Option<Text>,
     pub industry: Option<Text>,
     pub cfi_code: Option<String>,
+    /// OpenFIGI identifier (newer clients require the key).
+    pub figi: Option<String>,
     pub option_contract: Option<serde_json::Value>,
     pub fixed_income: Option<FixedIncome>,
 }
@@ -73,4 +75,52 @@ pub struct InvestmentsHoldingsGetResponse {
     pub holdings: Vec<Holding>,
     pub securities: Vec<Security>,
     pub item: Item,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct InvestmentsTransactionsGetOptions {
+    pub account_ids: Option<Vec<String>>,
+    pub count: Option<i64>,
+    pub offset: Option<i64>,
+    pub async_update: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct InvestmentsTransactionsGetRequest {
+    pub access_token: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub start_date: String,
+    /// `YYYY-MM-DD`, inclusive.
+    pub end_date: String,
+    pub options: Option<InvestmentsTransactionsGetOptions>,
+}
+
+/// A buy, sell, dividend, contribution or fee in an investment account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestmentTransaction {
+    pub investment_transaction_id: String,
+    pub cancel_transaction_id: Option<String>,
+    pub account_id: String,
+    pub security_id: Option<String>,
+    pub date: String,
+    pub transaction_datetime: Option<String>,
+    pub name: String,
+    pub quantity: f64,
+    pub amount: f64,
+    pub price: f64,
+    pub fees: Option<f64>,
+    #[serde(rename = "type")]
+    pub kind: Text,
+    pub subtype: Text,
+    pub iso_currency_code: Option<Text>,
+    pub unofficial_currency_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvestmentsTransactionsGetResponse {
+    pub item: Item,
+    pub accounts: Vec<Account>,
+    pub securities: Vec<Security>,
+    pub investment_transactions: Vec<InvestmentTransaction>,
+    pub total_investment_transactions: usize,
 }

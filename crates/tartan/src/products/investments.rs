@@ -1,23 +1,153 @@
 //! `/investments/holdings/get`: what the Item's investment accounts hold, as of Plaid's last
 //! update of them. The accounts' cached balances are the same holdings' value at the same
-//! prices, so the two always agree.
+//! prices, so the two always agree. `/investments/transactions/get`: the trades, dividends,
+//! contributions and fees that explain those holdings.
 
 use axum::Router;
 use tartan_types::wire::{
-    self, AccountsGetRequest, FixedIncome, InvestmentsHoldingsGetResponse, Product, YieldRate,
+    self, AccountsGetRequest, FixedIncome, InvestmentsHoldingsGetResponse,
+    InvestmentsTransactionsGetRequest, InvestmentsTransactionsGetResponse, Product, YieldRate,
 };
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::{cached_accounts, item_wire, wire_date, with_product};
+use super::{cached_accounts, item_wire, range_and_page, wire_date, with_product};
 use crate::surface::{AppState, Ctx, plaid_write};
 use crate::world::Item;
-use crate::world::bank::holdings::{self, Holding};
+use crate::world::bank::holdings::{self, Holding, InvestmentKind, InvestmentTxn};
 use crate::world::bank::securities::{self, Kind, Security};
 use crate::world::bank::transactions::{Role, date_of, role};
+use crate::world::ids;
 use crate::world::items::AccountState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/investments/holdings/get", plaid_write(holdings_get))
+    Router::new()
+        .route("/investments/holdings/get", plaid_write(holdings_get))
+        .route(
+            "/investments/transactions/get",
+            plaid_write(transactions_get),
+        )
+}
+
+/// The Item's investment accounts among `account_ids` (all when none), or
+/// NO_INVESTMENT_ACCOUNTS.
+fn investment_accounts<'a>(
+    item: &'a Item,
+    account_ids: Option<&[String]>,
+) -> Result<Vec<&'a AccountState>, PlaidError> {
+    let accounts: Vec<&AccountState> = item
+        .select_accounts(account_ids)?
+        .into_iter()
+        .filter(|a| role(&item.template(a)) == Role::Investment)
+        .collect();
+    if accounts.is_empty() {
+        return Err(no_investment_accounts());
+    }
+    Ok(accounts)
+}
+
+/// Investment transactions dated `start_date..=end_date`, newest first, paged by `count` and
+/// `offset`. Plaid's first call waits for the data; so does Tartan's (it is there at once).
+/// `async_update` is accepted (Tartan's history is ready when the product is added).
+pub fn transactions_get(
+    ctx: &Ctx<'_>,
+    req: InvestmentsTransactionsGetRequest,
+) -> Result<InvestmentsTransactionsGetResponse, PlaidError> {
+    let options = req.options.unwrap_or_default();
+    let (start, end, count, offset) = range_and_page(
+        &req.start_date,
+        &req.end_date,
+        options.count,
+        options.offset,
+    )?;
+    with_product(ctx, &req.access_token, Product::Investments, |item| {
+        let accounts = investment_accounts(item, options.account_ids.as_deref())?;
+        let created = item.created_date();
+        let mut all: Vec<(usize, &AccountState, InvestmentTxn)> = Vec::new();
+        for (i, a) in accounts.iter().enumerate() {
+            for x in investment_history(item, a) {
+                let d = date_of(created, x.day);
+                if (start..=end).contains(&d) {
+                    all.push((i, a, x));
+                }
+            }
+        }
+        // Newest first, and stable: by day, then account, then place in its history.
+        all.sort_by_key(|(i, _, x)| (std::cmp::Reverse(x.day), *i, std::cmp::Reverse(x.n)));
+        let total = all.len();
+        let page: Vec<_> = all.into_iter().skip(offset).take(count).collect();
+        let mut held: Vec<&'static Security> = Vec::new();
+        let txns = page
+            .iter()
+            .map(|(_, a, x)| {
+                if let Some(s) = x.security
+                    && !held.iter().any(|h| std::ptr::eq(*h, s))
+                {
+                    held.push(s);
+                }
+                investment_txn(item, a, x)
+            })
+            .collect();
+        let as_of = accounts
+            .iter()
+            .map(|a| date_of(created, item.days_at(a.cached_at_ms)))
+            .max()
+            .unwrap_or(created);
+        Ok(InvestmentsTransactionsGetResponse {
+            item: item_wire(item, false),
+            accounts: investment_wire(item, &accounts),
+            securities: held.iter().map(|s| security(s, as_of)).collect(),
+            investment_transactions: txns,
+            total_investment_transactions: total,
+        })
+    })
+}
+
+/// The account's investment history: the bank's, none for a `user_custom` account (its
+/// configured `investment_transactions` are read with issue 11's custom holdings).
+fn investment_history(item: &Item, a: &AccountState) -> Vec<InvestmentTxn> {
+    if item.custom_accounts().is_some() {
+        return Vec::new();
+    }
+    holdings::history(item.seed, &item.template(a), item.created_date())
+}
+
+fn investment_txn(item: &Item, a: &AccountState, x: &InvestmentTxn) -> wire::InvestmentTransaction {
+    let account_id = item.account_id(a);
+    let (kind, subtype) = x.kind.plaid();
+    let named = |verb: &str| match x.security {
+        Some(s) => format!("{verb} {}", s.name),
+        None => verb.to_owned(),
+    };
+    let name = match x.kind {
+        InvestmentKind::Buy => named("BUY"),
+        InvestmentKind::Sell => named("SELL"),
+        InvestmentKind::Dividend => named("DIVIDEND"),
+        InvestmentKind::Contribution => "CONTRIBUTION".to_owned(),
+        InvestmentKind::Withdrawal => "WITHDRAWAL".to_owned(),
+        InvestmentKind::Fee => "PLAN MANAGEMENT FEE".to_owned(),
+    };
+    let seed = ids::derive(
+        item.seed ^ ids::stable_hash(account_id.as_bytes()),
+        "inv_txn",
+        u64::from(x.n),
+    );
+    wire::InvestmentTransaction {
+        investment_transaction_id: ids::object_id_from(seed),
+        cancel_transaction_id: None,
+        account_id,
+        security_id: x.security.map(Security::security_id),
+        date: wire_date(date_of(item.created_date(), x.day)),
+        transaction_datetime: None,
+        name,
+        quantity: x.quantity,
+        amount: x.amount,
+        price: x.price,
+        fees: Some(0.0),
+        kind: kind.into(),
+        subtype: subtype.into(),
+        iso_currency_code: Some(item.currency(a.template)),
+        unofficial_currency_code: None,
+    }
 }
 
 pub fn holdings_get(
@@ -26,14 +156,7 @@ pub fn holdings_get(
 ) -> Result<InvestmentsHoldingsGetResponse, PlaidError> {
     let ids = req.options.and_then(|o| o.account_ids);
     with_product(ctx, &req.access_token, Product::Investments, |item| {
-        let accounts: Vec<&AccountState> = item
-            .select_accounts(ids.as_deref())?
-            .into_iter()
-            .filter(|a| role(&item.template(a)) == Role::Investment)
-            .collect();
-        if accounts.is_empty() {
-            return Err(no_investment_accounts());
-        }
+        let accounts = investment_accounts(item, ids.as_deref())?;
         let mut holdings = Vec::new();
         let mut held: Vec<(&'static Security, time::Date)> = Vec::new();
         for a in &accounts {
@@ -48,12 +171,22 @@ pub fn holdings_get(
             }
         }
         Ok(InvestmentsHoldingsGetResponse {
-            accounts: cached_accounts(item, &accounts),
+            accounts: investment_wire(item, &accounts),
             holdings,
             securities: held.iter().map(|(s, d)| security(s, *d)).collect(),
             item: item_wire(item, false),
         })
     })
+}
+
+/// Investment accounts with their cached balances, as Plaid's `InvestmentAccount` (with a
+/// `margin_loan_amount`: null, Tartan's accounts borrow nothing).
+fn investment_wire(item: &Item, accounts: &[&AccountState]) -> Vec<wire::Account> {
+    let mut out = cached_accounts(item, accounts);
+    for a in &mut out {
+        a.balances.margin_loan_amount = Some(None);
+    }
+    out
 }
 
 /// Plaid's NO_INVESTMENT_ACCOUNTS, with its message.
@@ -138,6 +271,7 @@ fn security(s: &'static Security, as_of: time::Date) -> wire::Security {
         sector: s.sector.map(Into::into),
         industry: s.industry.map(Into::into),
         cfi_code: None,
+        figi: None,
         option_contract: None,
         fixed_income,
     }

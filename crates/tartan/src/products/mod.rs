@@ -102,6 +102,45 @@ pub fn item_wire(item: &Item, with_consent: bool) -> wire::Item {
     }
 }
 
+/// A date field of a request (`YYYY-MM-DD`), or INVALID_FIELD naming it.
+pub fn parse_date(s: &str, field: &str) -> Result<time::Date, PlaidError> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| PlaidError::invalid_field(field, "must be a date in the form YYYY-MM-DD"))
+}
+
+/// A request's date range (`start_date` on or before `end_date`, both `YYYY-MM-DD`) and page
+/// (`options.count` 1–500, 100 by default; `options.offset` 0 or more), as
+/// `/transactions/get` and `/investments/transactions/get` read them.
+pub fn range_and_page(
+    start: &str,
+    end: &str,
+    count: Option<i64>,
+    offset: Option<i64>,
+) -> Result<(time::Date, time::Date, usize, usize), PlaidError> {
+    let (start, end) = (
+        parse_date(start, "start_date")?,
+        parse_date(end, "end_date")?,
+    );
+    if start > end {
+        return Err(PlaidError::invalid_field(
+            "start_date",
+            "must be on or before end_date",
+        ));
+    }
+    let count = transactions::count(count, "options.count", 100)?;
+    let offset = match offset {
+        None => 0,
+        Some(n) if n >= 0 => n as usize,
+        Some(_) => {
+            return Err(PlaidError::invalid_field(
+                "options.offset",
+                "must be 0 or more",
+            ));
+        }
+    };
+    Ok((start, end, count, offset))
+}
+
 /// A calendar date on the wire (`YYYY-MM-DD`).
 pub fn wire_date(d: time::Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
@@ -145,6 +184,7 @@ pub fn account_wire(
             iso_currency_code: Some(item.currency(account.template)),
             unofficial_currency_code: None,
             last_updated_datetime: reports_balance_age(item).then(|| as_of.to_owned()),
+            margin_loan_amount: None,
         },
         mask: (!mask.is_empty()).then_some(mask),
         name,

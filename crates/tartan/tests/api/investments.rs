@@ -199,3 +199,164 @@ async fn holdings_errors_are_plaids() {
         .await
         .error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED");
 }
+
+async fn investment_transactions(
+    app: &TestApp,
+    token: &str,
+    extra: Value,
+) -> crate::helpers::Reply {
+    let mut body = json!({"access_token": token, "start_date": "2025-03-01",
+                          "end_date": "2027-03-10"});
+    for (k, v) in extra.as_object().cloned().unwrap_or_default() {
+        body[k] = v;
+    }
+    app.post("/investments/transactions/get", body).await
+}
+
+#[tokio::test]
+async fn investment_transactions_explain_the_holdings() {
+    let app = fixed_day().await;
+    let token = investments_item(&app).await;
+    let holdings = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
+    let first = investment_transactions(&app, &token, json!({"options": {"count": 500}}))
+        .await
+        .ok();
+    let txns = first["investment_transactions"]
+        .as_array()
+        .expect("transactions");
+    assert_eq!(first["total_investment_transactions"], txns.len());
+    assert!(txns.len() > 10, "{}", txns.len());
+    // Newest first.
+    let dates: Vec<&str> = txns.iter().filter_map(|t| t["date"].as_str()).collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    assert!(
+        dates.iter().all(|d| *d < "2027-03-10"),
+        "all before linking"
+    );
+    // Units bought less units sold are the positions held.
+    for h in holdings["holdings"].as_array().expect("holdings") {
+        let security = &h["security_id"];
+        let cash = holdings["securities"]
+            .as_array()
+            .expect("securities")
+            .iter()
+            .any(|s| &s["security_id"] == security && s["type"] == "cash");
+        if cash {
+            continue;
+        }
+        let units: f64 = txns
+            .iter()
+            .filter(|t| &t["security_id"] == security && t["account_id"] == h["account_id"])
+            .map(|t| num(&t["quantity"]))
+            .sum();
+        assert!((units - num(&h["quantity"])).abs() < 1e-3, "{h}: {units}");
+        assert!(
+            first["securities"]
+                .as_array()
+                .expect("securities")
+                .iter()
+                .any(|s| &s["security_id"] == security),
+            "the securities of the transactions are listed"
+        );
+    }
+    let kinds: Vec<(&str, &str)> = txns
+        .iter()
+        .map(|t| {
+            (
+                t["type"].as_str().unwrap_or(""),
+                t["subtype"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    for kind in [
+        ("buy", "buy"),
+        ("cash", "contribution"),
+        ("cash", "dividend"),
+        ("fee", "management fee"),
+    ] {
+        assert!(kinds.contains(&kind), "{kind:?} in {kinds:?}");
+    }
+    // Purchases are positive amounts, sales and dividends negative.
+    for t in txns {
+        match t["type"].as_str() {
+            Some("buy") => assert!(num(&t["amount"]) > 0.0 && num(&t["quantity"]) > 0.0, "{t}"),
+            Some("sell") => assert!(num(&t["amount"]) < 0.0 && num(&t["quantity"]) < 0.0, "{t}"),
+            _ => {}
+        }
+    }
+
+    // Pages of any size put together are the whole list.
+    let mut paged = Vec::new();
+    for offset in (0..txns.len()).step_by(7) {
+        let page = investment_transactions(
+            &app,
+            &token,
+            json!({"options": {"count": 7, "offset": offset}}),
+        )
+        .await
+        .ok();
+        paged.extend(
+            page["investment_transactions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default(),
+        );
+    }
+    assert_eq!(&paged, txns);
+
+    // A narrower range holds only its days.
+    let recent = investment_transactions(
+        &app,
+        &token,
+        json!({"start_date": "2026-12-01", "end_date": "2027-01-31", "options": {"count": 500}}),
+    )
+    .await
+    .ok();
+    let in_range = txns
+        .iter()
+        .filter(|t| ("2026-12-01".."2027-02-01").contains(&t["date"].as_str().unwrap_or("")))
+        .count();
+    assert_eq!(recent["total_investment_transactions"], in_range);
+}
+
+#[tokio::test]
+async fn investment_transactions_refuse_bad_input() {
+    let app = fixed_day().await;
+    let token = investments_item(&app).await;
+    investment_transactions(
+        &app,
+        &token,
+        json!({"start_date": "2027-03-10", "end_date": "2027-03-01"}),
+    )
+    .await
+    .invalid_field("start_date");
+    investment_transactions(&app, &token, json!({"end_date": "March 1"}))
+        .await
+        .invalid_field("end_date");
+    for count in [0, 501] {
+        investment_transactions(&app, &token, json!({"options": {"count": count}}))
+            .await
+            .invalid_field("options.count");
+    }
+    investment_transactions(&app, &token, json!({"options": {"offset": -1}}))
+        .await
+        .invalid_field("options.offset");
+    let accounts = app.with_token("/accounts/get", &token).await.ok();
+    let checking = by_mask(&accounts, "0000")["account_id"].clone();
+    investment_transactions(
+        &app,
+        &token,
+        json!({"options": {"account_ids": [checking]}}),
+    )
+    .await
+    .error(400, "ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS");
+    app.post(
+        "/investments/transactions/get",
+        json!({"access_token": token}),
+    )
+    .await
+    .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
+}

@@ -13,7 +13,6 @@ use tartan_types::wire::{
     TransactionsSyncRequest,
 };
 use tartan_types::{ErrorCode, PlaidError};
-use time::Date;
 
 use super::{cached_accounts, item_wire, wire_date};
 use crate::surface::{AppState, Ctx, plaid_public, plaid_write};
@@ -132,7 +131,7 @@ fn pfc_version(ctx: &Ctx<'_>, v: Option<&str>, field: &str) -> Result<bool, Plai
 }
 
 /// Counted how Plaid counts (`count`): 1 to 500, `default` when absent.
-fn count(n: Option<i64>, field: &str, default: usize) -> Result<usize, PlaidError> {
+pub(crate) fn count(n: Option<i64>, field: &str, default: usize) -> Result<usize, PlaidError> {
     match n {
         None => Ok(default),
         Some(n) if (1..=500).contains(&n) => Ok(n as usize),
@@ -460,36 +459,18 @@ pub fn sync(ctx: &Ctx<'_>, req: TransactionsSyncRequest) -> Result<SyncAnswer, P
     })
 }
 
-fn parse_date(s: &str, field: &str) -> Result<Date, PlaidError> {
-    Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
-        .map_err(|_| PlaidError::invalid_field(field, "must be a date in the form YYYY-MM-DD"))
-}
-
 /// Transactions in a date range, newest first, paged by `count` and `offset`.
 pub fn get(
     ctx: &Ctx<'_>,
     req: TransactionsGetRequest,
 ) -> Result<TransactionsGetResponse, PlaidError> {
-    let start = parse_date(&req.start_date, "start_date")?;
-    let end = parse_date(&req.end_date, "end_date")?;
-    if start > end {
-        return Err(PlaidError::invalid_field(
-            "start_date",
-            "must be on or before end_date",
-        ));
-    }
     let options = req.options.unwrap_or_default();
-    let count = count(options.count, "options.count", 100)?;
-    let offset = match options.offset {
-        None => 0,
-        Some(n) if n >= 0 => n as usize,
-        Some(_) => {
-            return Err(PlaidError::invalid_field(
-                "options.offset",
-                "must be 0 or more",
-            ));
-        }
-    };
+    let (start, end, count, offset) = super::range_and_page(
+        &req.start_date,
+        &req.end_date,
+        options.count,
+        options.offset,
+    )?;
     let shape = Shape::new(
         ctx,
         options.include_original_description,

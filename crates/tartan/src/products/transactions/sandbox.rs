@@ -7,7 +7,7 @@ use tartan_types::wire::{
 };
 use tartan_types::{ErrorCode, PlaidError};
 
-use super::parse_date;
+use crate::products::parse_date;
 use crate::surface::Ctx;
 use crate::world::bank::transactions::{Role, role};
 use crate::world::clock;

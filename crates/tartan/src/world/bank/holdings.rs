@@ -77,7 +77,7 @@ pub fn holdings(item_seed: u64, t: &AccountTemplate, created: Date) -> Vec<Holdi
             continue;
         }
         // Bought over the last two years, at that day's close.
-        let bought = date_of(created, -30 - (unit(seed ^ 0xB0 ^ k as u64) * 700.0) as i64);
+        let bought = date_of(created, bought_day(seed, k));
         let cost_basis = round_to(quantity * security.close(bought), 2);
         invested += round_to(quantity * price, 4);
         out.push(Holding {
@@ -93,6 +93,166 @@ pub fn holdings(item_seed: u64, t: &AccountTemplate, created: Date) -> Vec<Holdi
             quantity: left,
             cost_basis: left,
         });
+    }
+    out
+}
+
+/// The day (before linking) the account bought its `k`th position.
+fn bought_day(seed: u64, k: usize) -> i64 {
+    -30 - (unit(seed ^ 0xB0 ^ k as u64) * 700.0) as i64
+}
+
+/// What an investment transaction was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvestmentKind {
+    Contribution,
+    Buy,
+    Sell,
+    Dividend,
+    Fee,
+    Withdrawal,
+}
+
+impl InvestmentKind {
+    /// Plaid's `type` and `subtype`.
+    pub fn plaid(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Contribution => ("cash", "contribution"),
+            Self::Buy => ("buy", "buy"),
+            Self::Sell => ("sell", "sell"),
+            Self::Dividend => ("cash", "dividend"),
+            Self::Fee => ("fee", "management fee"),
+            Self::Withdrawal => ("cash", "withdrawal"),
+        }
+    }
+}
+
+/// One investment transaction of an account's history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InvestmentTxn {
+    /// The bank day (negative: before linking).
+    pub day: i64,
+    pub kind: InvestmentKind,
+    pub security: Option<&'static Security>,
+    /// Units bought (positive) or sold (negative).
+    pub quantity: f64,
+    pub price: f64,
+    /// Plaid's sign: positive when cash leaves the account's cash (a purchase, a fee).
+    pub amount: f64,
+    /// Its place in the account's history (ids derive from it).
+    pub n: u16,
+}
+
+/// The account's investment transactions over the two years before linking, oldest first:
+/// they explain its holdings (each position bought, some partly sold since) and its cash
+/// (contributions before each purchase, the funds' quarterly dividends, the plan's fees).
+/// Nothing happens after linking (Plaid's Sandbox data is static).
+pub fn history(item_seed: u64, t: &AccountTemplate, created: Date) -> Vec<InvestmentTxn> {
+    let seed = account_seed(item_seed, t.mask);
+    let positions = holdings(item_seed, t, created);
+    let mut out: Vec<InvestmentTxn> = Vec::new();
+    let mut push = |day: i64, kind, security, quantity: f64, price: f64, amount: f64| {
+        out.push(InvestmentTxn {
+            day,
+            kind,
+            security,
+            quantity: round_to(quantity, 4),
+            price,
+            amount: round_to(amount, 4),
+            n: 0,
+        });
+    };
+    let mut cash = 0.0;
+    for (k, h) in positions.iter().enumerate() {
+        if h.security.kind == securities::Kind::Cash {
+            continue;
+        }
+        let day = bought_day(seed, k);
+        let price = h.security.close(date_of(created, day));
+        // Some positions were larger and partly sold since.
+        let sold = if unit(seed ^ 0x5E11 ^ k as u64) < 0.5 {
+            round_to(h.quantity / 3.0, 4)
+        } else {
+            0.0
+        };
+        let bought = h.quantity + sold;
+        let cost = round_to(bought * price, 4);
+        push(day, InvestmentKind::Contribution, None, 0.0, 0.0, -cost);
+        push(
+            day,
+            InvestmentKind::Buy,
+            Some(h.security),
+            bought,
+            price,
+            cost,
+        );
+        let mut sold_on = None;
+        if sold > 0.0 {
+            let span = (-day - 2).max(1) as f64;
+            let when = day + 1 + (unit(seed ^ 0x5E12 ^ k as u64) * span) as i64;
+            let at = h.security.close(date_of(created, when));
+            let proceeds = round_to(sold * at, 4);
+            push(
+                when,
+                InvestmentKind::Sell,
+                Some(h.security),
+                -sold,
+                at,
+                -proceeds,
+            );
+            cash += proceeds;
+            sold_on = Some(when);
+        }
+        // The funds pay a dividend every quarter (on the 28th of its last month).
+        let yearly = match (h.security.kind, h.security.ticker) {
+            (securities::Kind::Etf | securities::Kind::MutualFund, "BND" | "DBLTX") => 0.035,
+            (securities::Kind::Etf | securities::Kind::MutualFund, _) => 0.015,
+            _ => 0.0,
+        };
+        if yearly > 0.0 {
+            for d in day + 1..0 {
+                let date = date_of(created, d);
+                if date.day() == 28 && u8::from(date.month()) % 3 == 0 {
+                    let held = if sold_on.is_some_and(|s| s <= d) {
+                        h.quantity
+                    } else {
+                        bought
+                    };
+                    let paid = round_to(held * h.security.close(date) * yearly / 4.0, 2);
+                    push(
+                        d,
+                        InvestmentKind::Dividend,
+                        Some(h.security),
+                        0.0,
+                        0.0,
+                        -paid,
+                    );
+                    cash += paid;
+                }
+            }
+        }
+    }
+    // The plan's fee, every quarter of the two years.
+    if t.mask == "6666" {
+        for q in 1..=8 {
+            push(-91 * q, InvestmentKind::Fee, None, 0.0, 0.0, 3.0);
+            cash -= 3.0;
+        }
+    }
+    // What the account holds in cash at linking, the rest of its cash having come and gone.
+    let left = positions
+        .iter()
+        .find(|h| h.security.kind == securities::Kind::Cash)
+        .map_or(0.0, |h| h.quantity);
+    let settle = round_to(left - cash, 4);
+    if settle > 0.0 {
+        push(-1, InvestmentKind::Contribution, None, 0.0, 0.0, -settle);
+    } else if settle < 0.0 {
+        push(-1, InvestmentKind::Withdrawal, None, 0.0, 0.0, -settle);
+    }
+    out.sort_by_key(|x| x.day);
+    for (n, x) in out.iter_mut().enumerate() {
+        x.n = n.min(usize::from(u16::MAX)) as u16;
     }
     out
 }
@@ -135,6 +295,49 @@ mod tests {
                 assert!(h.iter().all(|h| h.quantity >= 0.0));
                 assert_eq!(h.last().map(|h| h.security.ticker), Some("CUR:USD"));
                 assert_eq!(value(seed, t, created, 0), t.current);
+            }
+        }
+    }
+
+    #[test]
+    fn the_history_explains_the_holdings_and_the_cash() {
+        let created = date!(2027 - 03 - 10);
+        for t in USER_GOOD
+            .iter()
+            .filter(|t| ["5555", "6666"].contains(&t.mask))
+        {
+            for seed in 0..40u64 {
+                let h = holdings(seed, t, created);
+                let txns = history(seed, t, created);
+                assert!(
+                    txns.iter().all(|x| (-730..0).contains(&x.day)),
+                    "{}",
+                    t.mask
+                );
+                for p in h
+                    .iter()
+                    .filter(|p| p.security.kind != securities::Kind::Cash)
+                {
+                    let units: f64 = txns
+                        .iter()
+                        .filter(|x| x.security.is_some_and(|s| std::ptr::eq(s, p.security)))
+                        .map(|x| x.quantity)
+                        .sum();
+                    assert!(
+                        (units - p.quantity).abs() < 1e-3,
+                        "{} {}",
+                        t.mask,
+                        p.security.ticker
+                    );
+                }
+                // Cash: what came in less what went out (amounts are positive when it left).
+                let cash: f64 = -txns.iter().map(|x| x.amount).sum::<f64>();
+                let held = h.last().map_or(0.0, |c| c.quantity);
+                assert!(
+                    (cash - held).abs() < 1e-3,
+                    "{} seed {seed}: {cash} vs {held}",
+                    t.mask
+                );
             }
         }
     }
