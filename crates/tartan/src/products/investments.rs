@@ -26,6 +26,16 @@ pub fn router() -> Router<AppState> {
             "/investments/transactions/get",
             plaid_write(transactions_get),
         )
+        .route("/investments/refresh", plaid_write(refresh))
+}
+
+/// `/investments/refresh`: reads the bank now; HOLDINGS: DEFAULT_UPDATE when prices moved.
+pub fn refresh(ctx: &Ctx<'_>, req: wire::AccessTokenRequest) -> Result<wire::Empty, PlaidError> {
+    // The product is added first (Plaid: a product endpoint's first call adds it).
+    with_product(ctx, &req.access_token, Product::Investments, |_| Ok(()))?;
+    ctx.world
+        .refresh_investments(&ctx.client_id, &req.access_token)?;
+    Ok(wire::Empty {})
 }
 
 /// The Item's investment accounts among `account_ids` (all when none), or

@@ -272,6 +272,27 @@ fn announce_changes(
     sync_updates_available(state, changes, item, now);
 }
 
+/// HOLDINGS: DEFAULT_UPDATE when prices moved the Item's holdings between Plaid's copy read
+/// at `from_ms` and the one read at `now` (Tartan's: Plaid's Sandbox holdings never change).
+pub fn announce_holdings(
+    state: &State,
+    changes: &mut Vec<Record>,
+    item: &Item,
+    from_ms: i64,
+    now: i64,
+) {
+    if item.error.is_some() {
+        return;
+    }
+    let updated = item.holdings_updated(from_ms, now);
+    if updated == 0 {
+        return;
+    }
+    let body = json!({"new_holdings": 0, "updated_holdings": updated, "error": null});
+    let payload = outbox::payload(Webhook::HoldingsDefaultUpdate, item, body);
+    outbox::enqueue(state, changes, item, now, payload);
+}
+
 /// RECURRING_TRANSACTIONS_UPDATE, when `/transactions/recurring/get` armed it and the changes
 /// touch a stream: with the accounts whose streams changed.
 fn recurring_update(
@@ -505,6 +526,9 @@ struct Run<'a> {
     /// Items whose background updates ran: their copy's version before the first, and when
     /// the last ran.
     news: HashMap<String, (transactions::Version, i64)>,
+    /// Items with Investments whose background updates ran: when their holdings were read
+    /// before the first, and when the last ran.
+    holdings: HashMap<String, (i64, i64)>,
 }
 
 impl Run<'_> {
@@ -533,6 +557,7 @@ impl Run<'_> {
         match timer {
             Timer::Refresh => {
                 let before = item.txn_version(now);
+                let held_from = item.investments_as_of();
                 // Updates due before anything else can touch the Item leave nothing the
                 // last one does not: they are counted, and only the last is run.
                 let interval = item.refresh_interval_ms(bank.refresh_interval_ms).max(1);
@@ -553,6 +578,9 @@ impl Run<'_> {
                     && announced
                 {
                     self.news.entry(id.to_owned()).or_insert((from, now)).1 = now;
+                }
+                if let Some(from) = held_from {
+                    self.holdings.entry(id.to_owned()).or_insert((from, now)).1 = now;
                 }
             }
             Timer::TransactionsReady => transactions_ready(state, changes, item, now),
@@ -723,6 +751,7 @@ impl World {
                 tenant_changed: false,
                 report: RunReport::default(),
                 news: HashMap::default(),
+                holdings: HashMap::default(),
             };
             // Each Item's timer as queued: an entry that no longer matches is stale (a trigger
             // or an earlier timer changed the Item) and is skipped.
@@ -787,6 +816,13 @@ impl World {
                     && to != from
                 {
                     announce_changes(state, changes, item, from, to, at);
+                }
+            }
+            let mut held: Vec<_> = std::mem::take(&mut run.holdings).into_iter().collect();
+            held.sort_by(|a, b| (a.1.1, &a.0).cmp(&(b.1.1, &b.0)));
+            for (id, (from, at)) in held {
+                if let Some(item) = run.items.get(&id) {
+                    announce_holdings(state, changes, item, from, at);
                 }
             }
             run.report.webhooks_queued = changes[before..]

@@ -782,6 +782,13 @@ impl World {
                         last_failed_update_ms: None,
                     });
                 }
+                if product == Product::Investments {
+                    // Plaid reads the holdings when the product is added (`status.investments`).
+                    item.investments.get_or_insert(UpdateStatus {
+                        last_successful_update_ms: Some(now),
+                        last_failed_update_ms: None,
+                    });
+                }
             }
             changes.push(Record::Item(Box::new(item)));
             Ok(contacted)

@@ -15,6 +15,7 @@ mod commit;
 pub mod events;
 pub mod ids;
 pub mod institutions;
+pub mod investments;
 pub mod items;
 pub mod link;
 mod logos;

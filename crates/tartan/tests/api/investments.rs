@@ -360,3 +360,77 @@ async fn investment_transactions_refuse_bad_input() {
     .await
     .error(400, "INVALID_REQUEST", "MISSING_FIELDS");
 }
+
+/// HOLDINGS webhooks among `bodies`.
+fn holdings_hooks(bodies: &[Value]) -> Vec<Value> {
+    bodies
+        .iter()
+        .filter(|b| b["webhook_type"] == "HOLDINGS")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn prices_that_move_announce_updated_holdings_once_per_clock_move() {
+    let app = fixed_day().await;
+    let hook = crate::helpers::Receiver::start().await;
+    let (token, item_id) = app
+        .item_with_webhook(PLATYPUS, &["investments"], &hook.url)
+        .await;
+    // Wednesday to Friday: two trading days, 24 background updates, one webhook.
+    app.advance(json!({"days": 2})).await;
+    app.flush().await;
+    let sent = holdings_hooks(&hook.bodies());
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["webhook_code"], "DEFAULT_UPDATE");
+    assert_eq!(sent[0]["item_id"], item_id.as_str());
+    assert_eq!(sent[0]["new_holdings"], 0);
+    let holdings = app.with_token("/investments/holdings/get", &token).await.ok();
+    let priced = holdings["holdings"]
+        .as_array()
+        .expect("holdings")
+        .iter()
+        .filter(|h| h["institution_price"] != 1.0)
+        .count();
+    assert_eq!(sent[0]["updated_holdings"], priced, "every held security but cash moved");
+
+    // Over the weekend only Bitcoin trades: one holding is updated.
+    app.advance(json!({"days": 2})).await;
+    app.flush().await;
+    let sent = holdings_hooks(&hook.bodies());
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    assert_eq!(sent[1]["updated_holdings"], 1, "{}", sent[1]);
+
+    // A refresh right after finds nothing new: no webhook.
+    app.with_token("/investments/refresh", &token).await.ok();
+    app.flush().await;
+    assert_eq!(holdings_hooks(&hook.bodies()).len(), 2);
+    app.with_token("/sandbox/item/reset_login", &token).await.ok();
+    app.with_token("/investments/refresh", &token)
+        .await
+        .error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED");
+}
+
+#[tokio::test]
+async fn investments_added_by_a_first_call_are_read_then() {
+    let app = fixed_day().await;
+    let token = app.item(PLATYPUS, &["auth"]).await;
+    let before = app.with_token("/item/get", &token).await.ok();
+    assert!(
+        before["status"]["investments"]["last_successful_update"].is_null(),
+        "{}",
+        before["status"]
+    );
+    app.with_token("/investments/holdings/get", &token).await.ok();
+    let after = app.with_token("/item/get", &token).await.ok();
+    assert!(
+        after["status"]["investments"]["last_successful_update"].is_string(),
+        "{}",
+        after["status"]
+    );
+    assert!(
+        after["item"]["billed_products"]
+            .as_array()
+            .is_some_and(|p| p.contains(&json!("investments")))
+    );
+}

@@ -1,0 +1,69 @@
+//! Plaid's copy of an Item's investments: when its holdings were read, what a new read
+//! changes, and `/investments/refresh`. The holdings themselves are the bank's
+//! ([`bank::holdings`]).
+
+use tartan_types::PlaidError;
+
+use super::bank::{self, transactions::Role};
+use super::{Item, Record, World, events};
+
+impl Item {
+    /// When Plaid's copy of the Item's investment accounts was read (the oldest of them), when
+    /// the Item has Investments and standard investment accounts.
+    pub fn investments_as_of(&self) -> Option<i64> {
+        if self.investments.is_none() || self.custom_accounts().is_some() {
+            return None;
+        }
+        self.accounts
+            .iter()
+            .filter(|a| bank::transactions::role(&self.template(a)) == Role::Investment)
+            .map(|a| a.cached_at_ms)
+            .min()
+    }
+
+    /// How many of the Item's holdings are priced differently in a copy read at `to_ms` than
+    /// in one read at `from_ms` (HOLDINGS: DEFAULT_UPDATE's `updated_holdings`).
+    pub fn holdings_updated(&self, from_ms: i64, to_ms: i64) -> usize {
+        let created = self.created_date();
+        let date = |ms: i64| bank::transactions::date_of(created, self.days_at(ms));
+        let (from, to) = (date(from_ms), date(to_ms));
+        if from == to || self.custom_accounts().is_some() {
+            return 0;
+        }
+        self.accounts
+            .iter()
+            .filter(|a| bank::transactions::role(&self.template(a)) == Role::Investment)
+            .flat_map(|a| bank::holdings::holdings(self.seed, &self.template(a), created))
+            .filter(|h| h.security.close(from) != h.security.close(to))
+            .count()
+    }
+}
+
+impl World {
+    /// `/investments/refresh`: Plaid reads the bank now; HOLDINGS: DEFAULT_UPDATE follows
+    /// when prices moved since the last read. A login error or an outage fails it as it
+    /// fails any contact with the bank.
+    pub fn refresh_investments(
+        &self,
+        client_id: &str,
+        access_token: &str,
+    ) -> Result<(), PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.ensure_healthy()?;
+            let bank = state.tenant(client_id)?.bank(item.institution());
+            let held_from = item.investments_as_of();
+            let before = item.txn_version(now);
+            let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
+            if contacted.is_ok() {
+                events::update_copy(state, changes, &bank, &mut item, now, before);
+                if let Some(from) = held_from {
+                    events::announce_holdings(state, changes, &item, from, now);
+                }
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(contacted)
+        })?
+    }
+}
