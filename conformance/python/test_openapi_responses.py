@@ -66,6 +66,7 @@ IMPLEMENTED = (
     "/transactions/get",
     "/transactions/refresh",
     "/investments/holdings/get",
+    "/investments/transactions/get",
 )
 
 ACCESS_TOKEN_ENDPOINTS = (
@@ -79,7 +80,12 @@ ACCESS_TOKEN_ENDPOINTS = (
     "/auth/get",
     "/identity/get",
     "/investments/holdings/get",
+    "/investments/transactions/get",
 )
+# The other required fields of ACCESS_TOKEN_ENDPOINTS, so that a request is refused for its token.
+REQUIRED_BODY = {
+    "/investments/transactions/get": {"start_date": "2024-01-01", "end_date": "2027-01-01"},
+}
 DATA_ENDPOINTS = ("/item/get", "/accounts/get", "/accounts/balance/get", "/auth/get", "/identity/get")
 
 FIRST_PLATYPUS = "ins_109508"
@@ -534,7 +540,7 @@ def removed_token(http):
 
 @pytest.mark.parametrize("path", ACCESS_TOKEN_ENDPOINTS)
 def test_removed_item_answers_item_not_found(openapi, http, removed_token, path):
-    body = {"access_token": removed_token}
+    body = {"access_token": removed_token, **REQUIRED_BODY.get(path, {})}
     if path == "/item/webhook/update":
         body["webhook"] = WEBHOOK
     expect_error(openapi, http, path, body, error_type="ITEM_ERROR", error_code="ITEM_NOT_FOUND")
@@ -542,7 +548,7 @@ def test_removed_item_answers_item_not_found(openapi, http, removed_token, path)
 
 @pytest.mark.parametrize("path", ACCESS_TOKEN_ENDPOINTS)
 def test_unknown_access_token_is_invalid(openapi, http, path):
-    body = {"access_token": "access-sandbox-00000000-0000-0000-0000-000000000000"}
+    body = {"access_token": "access-sandbox-00000000-0000-0000-0000-000000000000", **REQUIRED_BODY.get(path, {})}
     if path == "/item/webhook/update":
         body["webhook"] = WEBHOOK
     expect_error(openapi, http, path, body, error_type="INVALID_INPUT", error_code="INVALID_ACCESS_TOKEN")
@@ -951,6 +957,86 @@ def test_investments_holdings_get_answers_item_login_required(openapi, http):
                  error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED")
 
 
+def test_investments_transactions_get(openapi, http, investments_token):
+    body = {"access_token": investments_token, "start_date": "2000-01-01", "end_date": "2100-01-01",
+            "options": {"count": 500}}
+    payload = expect_ok(openapi, http, "/investments/transactions/get", body)
+    assert {a["mask"] for a in payload["accounts"]} == {"5555", "6666"}
+    txns = payload["investment_transactions"]
+    assert txns and payload["total_investment_transactions"] == len(txns)
+    assert {t["security_id"] for t in txns if t["security_id"] is not None} == \
+        {s["security_id"] for s in payload["securities"]}
+    assert {(t["type"], t["subtype"]) for t in txns} >= {
+        ("buy", "buy"), ("sell", "sell"), ("cash", "contribution"), ("cash", "dividend"), ("fee", "management fee")}
+
+
+def test_investments_transactions_get_pages_and_ranges(openapi, http, investments_token):
+    whole = expect_ok(openapi, http, "/investments/transactions/get",
+                      {"access_token": investments_token, "start_date": "2000-01-01", "end_date": "2100-01-01",
+                       "options": {"count": 500}})["investment_transactions"]
+    for body in [
+        {"start_date": "2000-01-01", "end_date": "2100-01-01", "options": {"count": 3, "offset": 5}},
+        {"start_date": "2000-01-01", "end_date": "2100-01-01", "options": {"count": 10, "offset": 10_000}},
+        {"start_date": "2026-01-01", "end_date": "2026-06-30"},
+        {"start_date": "2100-01-01", "end_date": "2100-01-01"},
+    ]:
+        payload = expect_ok(openapi, http, "/investments/transactions/get", {"access_token": investments_token, **body})
+        in_range = [t for t in whole if body["start_date"] <= t["date"] <= body["end_date"]]
+        options = body.get("options", {})
+        offset, count = options.get("offset", 0), options.get("count", 100)
+        assert payload["investment_transactions"] == in_range[offset:offset + count], body
+        assert payload["total_investment_transactions"] == len(in_range), body
+
+
+def test_investments_transactions_get_for_investments_only_item(openapi, http):
+    token = new_item(http, FIRST_PLATYPUS, ["investments"])
+    ids = {a["mask"]: a["account_id"] for a in
+           expect_ok(openapi, http, "/investments/transactions/get",
+                     {"access_token": token, "start_date": "2000-01-01", "end_date": "2100-01-01"})["accounts"]}
+    assert set(ids) == {"5555", "6666"}
+    payload = expect_ok(openapi, http, "/investments/transactions/get",
+                        {"access_token": token, "start_date": "2000-01-01", "end_date": "2100-01-01",
+                         "options": {"account_ids": [ids["5555"]], "async_update": False}})
+    assert [a["account_id"] for a in payload["accounts"]] == [ids["5555"]]
+    assert {t["account_id"] for t in payload["investment_transactions"]} == {ids["5555"]}
+
+
+def test_investments_transactions_get_errors(openapi, http, investments_token):
+    path = "/investments/transactions/get"
+    token = investments_token
+    checking = [a["account_id"] for a in http.post("/accounts/get", {"access_token": token})[1]["accounts"]
+                if a["mask"] == "0000"]
+    assert len(checking) == 1
+    for body, error_type, error_code, named in [
+        ({"start_date": "2027-03-10", "end_date": "2027-03-01"}, "INVALID_REQUEST", "INVALID_FIELD", "start_date"),
+        ({"start_date": "2027/03/01", "end_date": "2027-03-10"}, "INVALID_REQUEST", "INVALID_FIELD", "start_date"),
+        ({"start_date": "2027-03-01", "end_date": "March 1"}, "INVALID_REQUEST", "INVALID_FIELD", "end_date"),
+        ({"start_date": "2027-03-01", "end_date": "2027-03-10", "options": {"count": 0}},
+         "INVALID_REQUEST", "INVALID_FIELD", "options.count"),
+        ({"start_date": "2027-03-01", "end_date": "2027-03-10", "options": {"count": 501}},
+         "INVALID_REQUEST", "INVALID_FIELD", "options.count"),
+        ({"start_date": "2027-03-01", "end_date": "2027-03-10", "options": {"offset": -1}},
+         "INVALID_REQUEST", "INVALID_FIELD", "options.offset"),
+        ({"end_date": "2027-03-10"}, "INVALID_REQUEST", "MISSING_FIELDS", "start_date"),
+        ({"start_date": "2027-03-01", "end_date": "2027-03-10", "options": {"account_ids": checking}},
+         "ITEM_ERROR", "NO_INVESTMENT_ACCOUNTS", None),
+        ({"start_date": "2027-03-01", "end_date": "2027-03-10", "options": {"account_ids": ["no-such-account"]}},
+         "INVALID_INPUT", "INVALID_ACCOUNT_ID", None),
+    ]:
+        payload = expect_error(openapi, http, path, {"access_token": token, **body},
+                               error_type=error_type, error_code=error_code)
+        if named is not None:
+            assert named in payload["error_message"], (body, payload["error_message"])
+
+
+def test_investments_transactions_get_answers_item_login_required(openapi, http):
+    token = new_item(http, FIRST_PLATYPUS, INVESTMENTS_PRODUCTS)
+    expect_ok(openapi, http, "/sandbox/item/reset_login", {"access_token": token})
+    expect_error(openapi, http, "/investments/transactions/get",
+                 {"access_token": token, "start_date": "2024-01-01", "end_date": "2027-01-01"},
+                 error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED")
+
+
 # --- malformed requests, on every implemented endpoint ---------------------------------------
 
 
@@ -998,6 +1084,8 @@ WRONG_TYPE_BODIES = {
     "/transactions/get": {"access_token": "access-sandbox-x", "start_date": 20260101, "end_date": "2026-02-01"},
     "/transactions/refresh": {"access_token": ["x"]},
     "/investments/holdings/get": {"access_token": "access-sandbox-x", "options": {"account_ids": "x"}},
+    "/investments/transactions/get": {"access_token": "access-sandbox-x", "start_date": "2026-01-01",
+                                      "end_date": "2026-02-01", "options": {"count": "ten"}},
 }
 
 

@@ -201,3 +201,133 @@ describe('/investments/holdings/get', () => {
     assert.ok(body.error_message.startsWith(NO_INVESTMENT_ACCOUNTS), body.error_message);
   });
 });
+
+// /investments/transactions/get: two years before the day of linking, newest first. The units of
+// each account and security add up to its holding, and pages put together are the whole list.
+
+const WIDE_START = '2024-01-01';
+const TRANSACTION_FIELDS = [
+  'investment_transaction_id',
+  'account_id',
+  'security_id',
+  'date',
+  'name',
+  'quantity',
+  'amount',
+  'price',
+  'fees',
+  'type',
+  'subtype',
+  'iso_currency_code',
+  'unofficial_currency_code',
+  'cancel_transaction_id',
+  'transaction_datetime',
+];
+const TRANSACTIONS_RESPONSE_FIELDS = [
+  'item',
+  'accounts',
+  'securities',
+  'investment_transactions',
+  'total_investment_transactions',
+  'request_id',
+];
+
+async function investmentTransactionsGet(tenant, accessToken, options, startDate = WIDE_START, endDate = DAY0) {
+  const request = { access_token: accessToken, start_date: startDate, end_date: endDate };
+  if (options) request.options = options;
+  const { data } = await tenant.api.investmentsTransactionsGet(request);
+  assertKeys(data, TRANSACTIONS_RESPONSE_FIELDS, '/investments/transactions/get response');
+  for (const t of data.investment_transactions) assertKeys(t, TRANSACTION_FIELDS, 'investment transaction');
+  const listed = data.securities.map((s) => s.security_id);
+  const referenced = new Set(data.investment_transactions.map((t) => t.security_id).filter((id) => id !== null));
+  assert.deepEqual([...listed].sort(), [...referenced].sort(), 'securities listed are those referenced');
+  return data;
+}
+
+describe('/investments/transactions/get', () => {
+  test('the units and the cash of the transactions add up to the holdings', async () => {
+    const tenant = await freshTenant('node_investments');
+    const { accessToken, itemId } = await investmentsItem(tenant);
+    const holdings = await holdingsGet(tenant, accessToken);
+    const data = await investmentTransactionsGet(tenant, accessToken, { count: 500 });
+    assert.equal(data.item.item_id, itemId);
+    assert.deepEqual(data.accounts.map((a) => a.mask).sort(), ['5555', '6666']);
+    const txns = data.investment_transactions;
+    assert.equal(data.total_investment_transactions, txns.length);
+    assert.ok(txns.length > 20, `${txns.length} transactions`);
+    const dates = txns.map((t) => t.date);
+    assert.deepEqual(dates, [...dates].sort().reverse(), 'newest first');
+    assert.ok(dates.every((d) => d < DAY0 && d >= '2025-03-10'), `dates ${dates.at(-1)}..${dates[0]}`);
+
+    const cashIds = new Set(holdings.securities.filter((s) => s.type === 'cash').map((s) => s.security_id));
+    const held = new Map();
+    const cashHeld = new Map();
+    for (const h of holdings.holdings) {
+      if (cashIds.has(h.security_id)) cashHeld.set(h.account_id, h.quantity);
+      else held.set(`${h.account_id}/${h.security_id}`, h.quantity);
+    }
+    const units = new Map();
+    const cash = new Map();
+    for (const t of txns) {
+      assert.equal(t.iso_currency_code, 'USD');
+      assert.equal(t.cancel_transaction_id, null);
+      if (t.security_id !== null) {
+        const key = `${t.account_id}/${t.security_id}`;
+        units.set(key, (units.get(key) ?? 0) + t.quantity);
+      }
+      cash.set(t.account_id, (cash.get(t.account_id) ?? 0) - t.amount);
+      if (t.type === 'buy') assert.ok(t.quantity > 0 && t.amount > 0, JSON.stringify(t));
+      if (t.type === 'sell') assert.ok(t.quantity < 0 && t.amount < 0, JSON.stringify(t));
+    }
+    assert.ok(held.size > 0, 'no non-cash holdings');
+    for (const key of new Set([...held.keys(), ...units.keys()])) {
+      const diff = Math.abs((units.get(key) ?? 0) - (held.get(key) ?? 0));
+      assert.ok(diff <= TOLERANCE, `${key}: transactions add up to ${units.get(key)}, holding is ${held.get(key)}`);
+    }
+    for (const a of data.accounts) {
+      const diff = Math.abs((cash.get(a.account_id) ?? 0) - (cashHeld.get(a.account_id) ?? 0));
+      assert.ok(diff <= TOLERANCE, `${a.mask}: -Σ amount ${cash.get(a.account_id)}, cash ${cashHeld.get(a.account_id)}`);
+    }
+  });
+
+  test('pages of count/offset put together are the whole list; a narrower range is its days', async () => {
+    const tenant = await freshTenant('node_investments');
+    const { accessToken } = await investmentsItem(tenant);
+    const whole = await investmentTransactionsGet(tenant, accessToken, { count: 500 });
+    const total = whole.total_investment_transactions;
+    const paged = [];
+    for (let offset = 0; offset < total; offset += 9) {
+      const page = await investmentTransactionsGet(tenant, accessToken, { count: 9, offset });
+      assert.equal(page.total_investment_transactions, total);
+      assert.equal(page.investment_transactions.length, Math.min(9, total - offset));
+      paged.push(...page.investment_transactions);
+    }
+    assert.deepEqual(paged, whole.investment_transactions);
+    const past = await investmentTransactionsGet(tenant, accessToken, { count: 5, offset: total });
+    assert.deepEqual(past.investment_transactions, []);
+
+    const [start, end] = ['2026-03-28', '2026-09-28'];
+    const narrow = await investmentTransactionsGet(tenant, accessToken, { count: 500 }, start, end);
+    const expected = whole.investment_transactions.filter((t) => t.date >= start && t.date <= end);
+    assert.ok(expected.some((t) => t.date === start) && expected.some((t) => t.date === end), 'bounds hold transactions');
+    assert.deepEqual(narrow.investment_transactions, expected);
+    assert.equal(narrow.total_investment_transactions, expected.length);
+  });
+
+  test('bad input is INVALID_FIELD naming the field', async () => {
+    const tenant = await freshTenant('node_investments');
+    const { accessToken } = await investmentsItem(tenant);
+    for (const [request, field] of [
+      [{ start_date: '2027-03-10', end_date: '2027-03-01' }, 'start_date'],
+      [{ start_date: '2027-03-01', end_date: 'March 1' }, 'end_date'],
+      [{ start_date: '2027-03-01', end_date: '2027-03-10', options: { count: 501 } }, 'options.count'],
+      [{ start_date: '2027-03-01', end_date: '2027-03-10', options: { offset: -1 } }, 'options.offset'],
+    ]) {
+      const body = await expectPlaidError(
+        tenant.api.investmentsTransactionsGet({ access_token: accessToken, ...request }),
+        { errorType: 'INVALID_REQUEST', errorCode: 'INVALID_FIELD', what: JSON.stringify(request) },
+      );
+      assert.ok(body.error_message.includes(field), `${field} not in ${body.error_message}`);
+    }
+  });
+});

@@ -385,14 +385,20 @@ async fn prices_that_move_announce_updated_holdings_once_per_clock_move() {
     assert_eq!(sent[0]["webhook_code"], "DEFAULT_UPDATE");
     assert_eq!(sent[0]["item_id"], item_id.as_str());
     assert_eq!(sent[0]["new_holdings"], 0);
-    let holdings = app.with_token("/investments/holdings/get", &token).await.ok();
+    let holdings = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
     let priced = holdings["holdings"]
         .as_array()
         .expect("holdings")
         .iter()
         .filter(|h| h["institution_price"] != 1.0)
         .count();
-    assert_eq!(sent[0]["updated_holdings"], priced, "every held security but cash moved");
+    assert_eq!(
+        sent[0]["updated_holdings"], priced,
+        "every held security but cash moved"
+    );
 
     // Over the weekend only Bitcoin trades: one holding is updated.
     app.advance(json!({"days": 2})).await;
@@ -405,10 +411,14 @@ async fn prices_that_move_announce_updated_holdings_once_per_clock_move() {
     app.with_token("/investments/refresh", &token).await.ok();
     app.flush().await;
     assert_eq!(holdings_hooks(&hook.bodies()).len(), 2);
-    app.with_token("/sandbox/item/reset_login", &token).await.ok();
-    app.with_token("/investments/refresh", &token)
+    app.with_token("/sandbox/item/reset_login", &token)
         .await
-        .error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED");
+        .ok();
+    app.with_token("/investments/refresh", &token).await.error(
+        400,
+        "ITEM_ERROR",
+        "ITEM_LOGIN_REQUIRED",
+    );
 }
 
 #[tokio::test]
@@ -421,7 +431,9 @@ async fn investments_added_by_a_first_call_are_read_then() {
         "{}",
         before["status"]
     );
-    app.with_token("/investments/holdings/get", &token).await.ok();
+    app.with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
     let after = app.with_token("/item/get", &token).await.ok();
     assert!(
         after["status"]["investments"]["last_successful_update"].is_string(),

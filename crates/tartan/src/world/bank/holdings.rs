@@ -163,11 +163,14 @@ pub fn history(item_seed: u64, t: &AccountTemplate, created: Date) -> Vec<Invest
         });
     };
     let mut cash = 0.0;
+    // The account opened with its first purchase: nothing is charged before.
+    let mut opened = 0;
     for (k, h) in positions.iter().enumerate() {
         if h.security.kind == securities::Kind::Cash {
             continue;
         }
         let day = bought_day(seed, k);
+        opened = opened.min(day);
         let price = h.security.close(date_of(created, day));
         // Some positions were larger and partly sold since.
         let sold = if unit(seed ^ 0x5E11 ^ k as u64) < 0.5 {
@@ -234,7 +237,7 @@ pub fn history(item_seed: u64, t: &AccountTemplate, created: Date) -> Vec<Invest
     }
     // The plan's fee, every quarter of the two years.
     if t.mask == "6666" {
-        for q in 1..=8 {
+        for q in (1..=8).filter(|q| -91 * q > opened) {
             push(-91 * q, InvestmentKind::Fee, None, 0.0, 0.0, 3.0);
             cash -= 3.0;
         }
