@@ -9,6 +9,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 command -v wrk >/dev/null || { echo "bench: needs wrk (apt-get install wrk)" >&2; exit 1; }
 DURATION="${DURATION:-10s}"; CONNECTIONS="${CONNECTIONS:-32}"; THREADS="${THREADS:-1}"
+# ENDPOINT (default /accounts/get) and PRODUCTS (the Item's, default transactions,auth) bench
+# another read, e.g. ENDPOINT=/investments/holdings/get PRODUCTS=investments (target >= 0.8).
+ENDPOINT="${ENDPOINT:-/accounts/get}"; PRODUCTS="${PRODUCTS:-transactions,auth}"
+products_json="[\"${PRODUCTS//,/\",\"}\"]"
 TARTAN_PORT="${TARTAN_PORT:-17878}"; BASE_PORT="${BASE_PORT:-17879}"
 
 cargo build --release --quiet -p tartan --bin tartan --example bench_baseline
@@ -32,17 +36,17 @@ self_ready=$(grep -o 'ready_ms=[0-9.]*' "$out/tartan.log" | head -1 | cut -d= -f
 rss_fresh=$(awk '/VmRSS/ {print $2}' "/proc/$tartan_pid/status")
 
 public=$(curl -sf "${hdr[@]}" "http://127.0.0.1:$TARTAN_PORT/sandbox/public_token/create" \
-  -d '{"institution_id":"ins_109508","initial_products":["transactions","auth"]}' | python3 -c 'import json,sys;print(json.load(sys.stdin)["public_token"])')
+  -d "{\"institution_id\":\"ins_109508\",\"initial_products\":$products_json}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["public_token"])')
 access=$(curl -sf "${hdr[@]}" "http://127.0.0.1:$TARTAN_PORT/item/public_token/exchange" \
   -d "{\"public_token\":\"$public\"}" | python3 -c 'import json,sys;print(json.load(sys.stdin)["access_token"])')
 body="{\"access_token\":\"$access\"}"
-curl -sf "${hdr[@]}" "http://127.0.0.1:$TARTAN_PORT/accounts/get" -d "$body" > "$out/response.json"
+curl -sf "${hdr[@]}" "http://127.0.0.1:$TARTAN_PORT$ENDPOINT" -d "$body" > "$out/response.json"
 sleep 1
 rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$tartan_pid/status")
 
 target/release/examples/bench_baseline "$out/response.json" "127.0.0.1:$BASE_PORT" &
 pids+=($!)
-until curl -sf -o /dev/null -X POST -d '{}' "http://127.0.0.1:$BASE_PORT/accounts/get"; do sleep 0.01; done
+until curl -sf -o /dev/null -X POST -d '{}' "http://127.0.0.1:$BASE_PORT$ENDPOINT"; do sleep 0.01; done
 
 cat > "$out/post.lua" <<LUA
 wrk.method = "POST"
@@ -54,11 +58,11 @@ LUA
 
 run() { # name port
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$out/post.lua" \
-    "http://127.0.0.1:$2/accounts/get" > "$out/$1.txt"
+    "http://127.0.0.1:$2$ENDPOINT" > "$out/$1.txt"
 }
 # Warm both up briefly, then measure the baseline and Tartan in turn.
-wrk -t1 -c4 -d1s -s "$out/post.lua" "http://127.0.0.1:$BASE_PORT/accounts/get" >/dev/null
-wrk -t1 -c4 -d1s -s "$out/post.lua" "http://127.0.0.1:$TARTAN_PORT/accounts/get" >/dev/null
+wrk -t1 -c4 -d1s -s "$out/post.lua" "http://127.0.0.1:$BASE_PORT$ENDPOINT" >/dev/null
+wrk -t1 -c4 -d1s -s "$out/post.lua" "http://127.0.0.1:$TARTAN_PORT$ENDPOINT" >/dev/null
 run baseline "$BASE_PORT"
 run tartan "$TARTAN_PORT"
 
@@ -68,8 +72,8 @@ non2xx() { awk '/Non-2xx/ {print $5}' "$out/$1.txt"; }
 [ -z "$(non2xx tartan)" ] || { echo "bench: Tartan answered non-2xx:"; cat "$out/tartan.txt"; exit 1; }
 
 b=$(rps baseline); t=$(rps tartan)
-printf '\nload: wrk -t%s -c%s -d%s, POST /accounts/get, %s-byte response\n' \
-  "$THREADS" "$CONNECTIONS" "$DURATION" "$(wc -c < "$out/response.json")"
+printf '\nload: wrk -t%s -c%s -d%s, POST %s, %s-byte response\n' \
+  "$THREADS" "$CONNECTIONS" "$DURATION" "$ENDPOINT" "$(wc -c < "$out/response.json")"
 printf '%-10s %12s %10s %10s\n' "" "requests/s" "p50" "p99"
 printf '%-10s %12s %10s %10s\n' baseline "$b" "$(pct baseline 50)" "$(pct baseline 99)"
 printf '%-10s %12s %10s %10s\n' tartan "$t" "$(pct tartan 50)" "$(pct tartan 99)"

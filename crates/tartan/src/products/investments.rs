@@ -3,10 +3,14 @@
 //! prices, so the two always agree. `/investments/transactions/get`: the trades, dividends,
 //! contributions and fees that explain those holdings.
 
+use std::sync::Arc;
+
 use axum::Router;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use tartan_types::wire::{
-    self, AccountsGetRequest, FixedIncome, InvestmentsHoldingsGetResponse,
-    InvestmentsTransactionsGetRequest, InvestmentsTransactionsGetResponse, Product, YieldRate,
+    self, AccountsGetRequest, FixedIncome, InvestmentsTransactionsGetRequest,
+    InvestmentsTransactionsGetResponse, Product, YieldRate,
 };
 use tartan_types::{ErrorCode, PlaidError};
 
@@ -160,33 +164,84 @@ fn investment_txn(item: &Item, a: &AccountState, x: &InvestmentTxn) -> wire::Inv
     }
 }
 
+/// `/investments/holdings/get`'s body, from views rendered once per write of the Item (the
+/// holdings of Plaid's copy change only when the Item is written).
+#[derive(Serialize)]
+pub struct RenderedHoldings {
+    accounts: Arc<RawValue>,
+    holdings: Arc<RawValue>,
+    securities: Arc<RawValue>,
+    item: Arc<RawValue>,
+}
+
 pub fn holdings_get(
     ctx: &Ctx<'_>,
     req: AccountsGetRequest,
-) -> Result<InvestmentsHoldingsGetResponse, PlaidError> {
+) -> Result<RenderedHoldings, PlaidError> {
     let ids = req.options.and_then(|o| o.account_ids);
-    with_product(ctx, &req.access_token, Product::Investments, |item| {
+    // Fails as the Item does, and adds the product on a first call (Plaid does so).
+    with_product(ctx, &req.access_token, Product::Investments, |_| Ok(()))?;
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
         let accounts = investment_accounts(item, ids.as_deref())?;
-        let mut holdings = Vec::new();
-        let mut held: Vec<(&'static Security, time::Date)> = Vec::new();
-        for a in &accounts {
-            let as_of = date_of(item.created_date(), item.days_at(a.cached_at_ms));
-            let account_id = item.account_id(a);
-            for h in positions(item, a) {
-                holdings.push(holding(&account_id, &h, as_of, item.currency(a.template)));
-                match held.iter_mut().find(|(s, _)| std::ptr::eq(*s, h.security)) {
-                    Some((_, d)) => *d = (*d).max(as_of),
-                    None => held.push((h.security, as_of)),
-                }
-            }
-        }
-        Ok(InvestmentsHoldingsGetResponse {
-            accounts: investment_wire(item, &accounts),
-            holdings,
-            securities: held.iter().map(|(s, d)| security(s, *d)).collect(),
-            item: item_wire(item, false),
+        let views = &s.of(&ctx.client_id)?.views;
+        let failed = |e: serde_json::Error| {
+            tracing::error!(error = %e, "rendering /investments/holdings/get failed");
+            PlaidError::new(ErrorCode::INTERNAL_SERVER_ERROR)
+        };
+        // Each part is rendered once per write of the Item; a filtered request renders anew.
+        let cache = ids.is_none().then_some((views, item.item_id.as_str()));
+        let parts = || holdings_parts(item, &accounts);
+        Ok(RenderedHoldings {
+            accounts: rendered(cache, "investment_accounts", || parts().accounts)
+                .map_err(failed)?,
+            holdings: rendered(cache, "holdings", || parts().holdings).map_err(failed)?,
+            securities: rendered(cache, "securities", || parts().securities).map_err(failed)?,
+            item: views
+                .get_or_render(&item.item_id, "item", || item_wire(item, false))
+                .map_err(failed)?,
         })
     })
+}
+
+/// A view of the Item from `cache` (rendering it there if missing), or rendered anew.
+fn rendered<T: Serialize>(
+    cache: Option<(&crate::world::views::Views, &str)>,
+    name: &'static str,
+    render: impl FnOnce() -> T,
+) -> serde_json::Result<Arc<RawValue>> {
+    match cache {
+        Some((views, item_id)) => views.get_or_render(item_id, name, render),
+        None => serde_json::value::to_raw_value(&render()).map(Arc::from),
+    }
+}
+
+/// What `/investments/holdings/get` reports of `accounts`.
+struct HoldingsParts {
+    accounts: Vec<wire::Account>,
+    holdings: Vec<wire::Holding>,
+    securities: Vec<wire::Security>,
+}
+
+fn holdings_parts(item: &Item, accounts: &[&AccountState]) -> HoldingsParts {
+    let mut holdings = Vec::new();
+    let mut held: Vec<(&'static Security, time::Date)> = Vec::new();
+    for a in accounts {
+        let as_of = date_of(item.created_date(), item.days_at(a.cached_at_ms));
+        let account_id = item.account_id(a);
+        for h in positions(item, a) {
+            holdings.push(holding(&account_id, &h, as_of, item.currency(a.template)));
+            match held.iter_mut().find(|(s, _)| std::ptr::eq(*s, h.security)) {
+                Some((_, d)) => *d = (*d).max(as_of),
+                None => held.push((h.security, as_of)),
+            }
+        }
+    }
+    HoldingsParts {
+        accounts: investment_wire(item, accounts),
+        holdings,
+        securities: held.iter().map(|(s, d)| security(s, *d)).collect(),
+    }
 }
 
 /// Investment accounts with their cached balances, as Plaid's `InvestmentAccount` (with a
