@@ -4,7 +4,7 @@
 //! Fields Tartan accepts and keeps but does not interpret are `Option<Value>`.
 //!
 //! One file per product (`items.rs`, `accounts.rs`, `auth.rs`, `identity.rs`,
-//! `institutions.rs`, `investments.rs`, `sandbox.rs`, `link.rs`, `webhook_keys.rs`, `transactions.rs`) and
+//! `institutions.rs`, `investments.rs`, `liabilities.rs`, `sandbox.rs`, `link.rs`, `webhook_keys.rs`, `transactions.rs`) and
 //! `common.rs` for the shared enums and objects; everything is re-exported here, so paths
 //! stay `tartan_types::wire::X`.
 
@@ -36,6 +36,7 @@ mod identity;
 mod institutions;
 mod investments;
 mod items;
+mod liabilities;
 mod link;
 mod sandbox;
 mod transactions;
@@ -48,6 +49,7 @@ pub use identity::*;
 pub use institutions::*;
 pub use investments::*;
 pub use items::*;
+pub use liabilities::*;
 pub use link::*;
 pub use sandbox::*;
 pub use transactions::*;

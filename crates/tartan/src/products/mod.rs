@@ -8,6 +8,7 @@ pub mod identity;
 pub mod institutions;
 pub mod investments;
 pub mod items;
+pub mod liabilities;
 pub mod link;
 pub mod payment_profile;
 pub mod sandbox;
@@ -32,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(institutions::router())
         .merge(investments::router())
         .merge(items::router())
+        .merge(liabilities::router())
         .merge(link::router())
         .merge(payment_profile::router())
         .merge(sandbox::router())

@@ -9,6 +9,7 @@ mod institutions;
 mod investments;
 mod isolation;
 mod items;
+mod liabilities;
 mod link;
 mod link_sessions;
 mod living;

@@ -169,7 +169,7 @@ fn last_day_of_month(d: Date) -> bool {
 
 /// Card purchases that posted in the calendar month before `d`'s, in cents (what the
 /// statement closing in that month asks to be paid).
-fn statement_cents(item_seed: u64, card: usize, created: Date, day: i64) -> i64 {
+pub fn statement_cents(item_seed: u64, card: usize, created: Date, day: i64) -> i64 {
     let d = date_of(created, day);
     let first_this = day - i64::from(d.day()) + 1;
     // The card's statement and the account paying it both ask, and every read of a window
@@ -380,17 +380,17 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
         });
     };
     // Monthly interest at an annual rate on the opening balance.
-    let interest = |rate: f64| -> i64 { ((t.current * rate / 12.0) * 100.0).round() as i64 };
+    let interest = |rate: f64| monthly_interest(t, rate);
     match a.role {
         Role::Checking => {
             if payday(d) {
                 post(20, &mm::PAYROLL_DEPOSIT, -245_000);
             }
-            if dom == 1 {
-                post(21, &mm::MORTGAGE_PAYMENT, 128_500);
+            if dom == MORTGAGE_PAYMENT_DAY {
+                post(21, &mm::MORTGAGE_PAYMENT, MORTGAGE_PAYMENT_CENTS);
             }
-            if dom == 5 {
-                post(22, &mm::STUDENT_LOAN_PAYMENT, 34_500);
+            if dom == STUDENT_PAYMENT_DAY {
+                post(22, &mm::STUDENT_LOAN_PAYMENT, STUDENT_PAYMENT_CENTS);
             }
             if dom == 12 {
                 post(23, &mm::PGE, dollars(draw(seed, day, 30), 60.0, 140.0));
@@ -401,7 +401,7 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             if dom == 20 {
                 post(25, &mm::COMCAST, 7_999);
             }
-            if dom == 25 {
+            if dom == CARD_DUE_DAY {
                 let card = statement_cents(item_seed, CARD, created, day);
                 if card > 0 {
                     post(26, &mm::CARD_PAYMENT_OUT, card);
@@ -435,7 +435,7 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             if last_day_of_month(d) {
                 post(21, &mm::INTEREST_PAID, -interest(0.03));
             }
-            if dom == 22 {
+            if dom == BUSINESS_CARD_DUE_DAY {
                 let card = statement_cents(item_seed, BUSINESS_CARD, created, day);
                 if card > 0 {
                     post(22, &mm::CARD_PAYMENT_OUT, card);
@@ -452,7 +452,7 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             if dom == 18 {
                 post(21, &mm::SPOTIFY, 1_199);
             }
-            if dom == 25 {
+            if dom == CARD_DUE_DAY {
                 let due = statement_cents(item_seed, account, created, day);
                 if due > 0 {
                     post(22, &mm::CARD_PAYMENT_IN, -due);
@@ -466,7 +466,7 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             if dom == 1 {
                 post(21, &mm::GOOGLE_WORKSPACE, 7_200);
             }
-            if dom == 22 {
+            if dom == BUSINESS_CARD_DUE_DAY {
                 let due = statement_cents(item_seed, account, created, day);
                 if due > 0 {
                     post(22, &mm::CARD_PAYMENT_IN, -due);
@@ -474,19 +474,19 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             }
         }
         Role::StudentLoan => {
-            if dom == 5 {
-                post(20, &mm::LOAN_PAYMENT_IN, -34_500);
+            if dom == STUDENT_PAYMENT_DAY {
+                post(20, &mm::LOAN_PAYMENT_IN, -STUDENT_PAYMENT_CENTS);
             }
-            if dom == 28 {
-                post(21, &mm::INTEREST_CHARGE, interest(0.05));
+            if dom == INTEREST_DAY {
+                post(21, &mm::INTEREST_CHARGE, interest(STUDENT_RATE));
             }
         }
         Role::Mortgage => {
-            if dom == 1 {
-                post(20, &mm::LOAN_PAYMENT_IN, -128_500);
+            if dom == MORTGAGE_PAYMENT_DAY {
+                post(20, &mm::LOAN_PAYMENT_IN, -MORTGAGE_PAYMENT_CENTS);
             }
-            if dom == 28 {
-                post(21, &mm::INTEREST_CHARGE, interest(0.035));
+            if dom == INTEREST_DAY {
+                post(21, &mm::INTEREST_CHARGE, interest(MORTGAGE_RATE));
             }
         }
         Role::Investment => {}
@@ -494,8 +494,26 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
 }
 
 /// Template indices of the accounts whose statements other accounts pay.
-const CARD: usize = 3;
-const BUSINESS_CARD: usize = 11;
+/// Template indices of the cards whose statements other accounts pay.
+pub const CARD: usize = 3;
+pub const BUSINESS_CARD: usize = 11;
+/// The day of the month each card's statement is paid (by checking and by cash management).
+pub const CARD_DUE_DAY: u8 = 25;
+pub const BUSINESS_CARD_DUE_DAY: u8 = 22;
+/// Loan interest for a month at `rate` a year on the account's opening balance, in cents.
+pub fn monthly_interest(t: &AccountTemplate, rate: f64) -> i64 {
+    ((t.current * rate / 12.0) * 100.0).round() as i64
+}
+
+/// The loans: monthly payment (cents) and its day, yearly interest charged on the 28th.
+pub const STUDENT_PAYMENT_CENTS: i64 = 34_500;
+pub const STUDENT_PAYMENT_DAY: u8 = 5;
+pub const STUDENT_RATE: f64 = 0.05;
+pub const MORTGAGE_PAYMENT_CENTS: i64 = 128_500;
+pub const MORTGAGE_PAYMENT_DAY: u8 = 1;
+pub const MORTGAGE_RATE: f64 = 0.035;
+/// The day of the month loan interest is charged.
+pub const INTEREST_DAY: u8 = 28;
 
 /// Every transaction of the account authorized in `days` (a range of day numbers).
 pub fn between(
