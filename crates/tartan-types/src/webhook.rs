@@ -45,6 +45,7 @@ webhooks! {
     AuthSmsMicrodepositsVerification => "AUTH", "SMS_MICRODEPOSITS_VERIFICATION";
     IdentityDefaultUpdate => "IDENTITY", "DEFAULT_UPDATE";
     InvestmentsTransactionsDefaultUpdate => "INVESTMENTS_TRANSACTIONS", "DEFAULT_UPDATE";
+    InvestmentsTransactionsHistoricalUpdate => "INVESTMENTS_TRANSACTIONS", "HISTORICAL_UPDATE";
     HoldingsDefaultUpdate => "HOLDINGS", "DEFAULT_UPDATE";
     LiabilitiesDefaultUpdate => "LIABILITIES", "DEFAULT_UPDATE";
     AssetsProductReady => "ASSETS", "PRODUCT_READY";

@@ -61,7 +61,8 @@ fn investment_accounts<'a>(
 
 /// Investment transactions dated `start_date..=end_date`, newest first, paged by `count` and
 /// `offset`. Plaid's first call waits for the data; so does Tartan's (it is there at once).
-/// `async_update` is accepted (Tartan's history is ready when the product is added).
+/// With `async_update` on an Item that got Investments after Link, PRODUCT_NOT_READY until
+/// the background pull is done (INVESTMENTS_TRANSACTIONS: HISTORICAL_UPDATE).
 pub fn transactions_get(
     ctx: &Ctx<'_>,
     req: InvestmentsTransactionsGetRequest,
@@ -73,7 +74,13 @@ pub fn transactions_get(
         options.count,
         options.offset,
     )?;
-    with_product(ctx, &req.access_token, Product::Investments, |item| {
+    with_product(ctx, &req.access_token, Product::Investments, |_| Ok(()))?;
+    if options.async_update == Some(true) {
+        ctx.world
+            .investments_ready(&ctx.client_id, &req.access_token)?;
+    }
+    ctx.world.read(|s| {
+        let item = s.item_for_token(&ctx.client_id, &req.access_token)?;
         let accounts = investment_accounts(item, options.account_ids.as_deref())?;
         let created = item.created_date();
         let mut all: Vec<(usize, &AccountState, InvestmentTxn)> = Vec::new();

@@ -145,6 +145,9 @@ impl Item {
             if let Some(t) = self.txns.as_ref().and_then(|c| c.next_announcement()) {
                 timers.push((t, Timer::TransactionsReady));
             }
+            if let Some(p) = self.investments_pull.filter(|p| !p.announced) {
+                timers.push((p.ready_ms, Timer::InvestmentsReady));
+            }
         }
         timers
     }
@@ -584,6 +587,17 @@ impl Run<'_> {
                 }
             }
             Timer::TransactionsReady => transactions_ready(state, changes, item, now),
+            Timer::InvestmentsReady => {
+                if let Some(p) = item.investments_pull.as_mut() {
+                    p.announced = true;
+                }
+                let count = item.investment_transactions_count();
+                let body = json!({"new_investments_transactions": count,
+                                  "cancelled_investments_transactions": 0, "error": null});
+                let payload =
+                    outbox::payload(Webhook::InvestmentsTransactionsHistoricalUpdate, item, body);
+                outbox::enqueue(state, changes, item, now, payload);
+            }
             Timer::LoginExpiry => {
                 item.login_expires_ms = None;
                 item.fail(ErrorCode::ITEM_LOGIN_REQUIRED, now);

@@ -186,6 +186,9 @@ pub struct Item {
     /// A `user_custom` Item's configuration: its accounts' templates are indices into it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom: Option<Box<CustomUser>>,
+    /// An asynchronous pull of investment transactions (`async_update`), when one started.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub investments_pull: Option<super::investments::InvestmentsPull>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -955,6 +958,7 @@ pub fn new_item(
                 c.roll_to(super::clock::from_ms(now).date());
                 Box::new(c)
             }),
+            investments_pull: None,
         };
         for p in new.products {
             item.add_product(*p);

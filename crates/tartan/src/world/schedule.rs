@@ -15,6 +15,8 @@ pub enum Timer {
     Refresh,
     /// A stage of the first transactions pull completes (INITIAL_UPDATE, HISTORICAL_UPDATE).
     TransactionsReady,
+    /// An asynchronous investment transactions pull completes (HISTORICAL_UPDATE).
+    InvestmentsReady,
 }
 
 /// Something due: a trigger, or an Item's earliest timer. Ties in time are broken by this

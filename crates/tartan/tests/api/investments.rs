@@ -446,3 +446,39 @@ async fn investments_added_by_a_first_call_are_read_then() {
             .is_some_and(|p| p.contains(&json!("investments")))
     );
 }
+
+#[tokio::test]
+async fn async_update_waits_for_the_pull_when_investments_came_after_link() {
+    let app = fixed_day().await;
+    let hook = crate::helpers::Receiver::start().await;
+    let (token, _) = app.item_with_webhook(PLATYPUS, &["auth"], &hook.url).await;
+    let asking = json!({"options": {"async_update": true, "count": 500}});
+    for _ in 0..2 {
+        investment_transactions(&app, &token, asking.clone())
+            .await
+            .error(400, "ITEM_ERROR", "PRODUCT_NOT_READY");
+    }
+    app.advance(json!({"seconds": 61})).await;
+    app.flush().await;
+    let ready: Vec<Value> = hook
+        .bodies()
+        .into_iter()
+        .filter(|b| b["webhook_type"] == "INVESTMENTS_TRANSACTIONS")
+        .collect();
+    assert_eq!(ready.len(), 1, "{ready:?}");
+    assert_eq!(ready[0]["webhook_code"], "HISTORICAL_UPDATE");
+    let got = investment_transactions(&app, &token, asking).await.ok();
+    assert_eq!(
+        ready[0]["new_investments_transactions"],
+        got["total_investment_transactions"]
+    );
+    assert_eq!(ready[0]["cancelled_investments_transactions"], 0);
+
+    // Linked with Investments, or asked without async_update: at once.
+    let linked = investments_item(&app).await;
+    investment_transactions(&app, &linked, json!({"options": {"async_update": true}}))
+        .await
+        .ok();
+    let other = app.item(PLATYPUS, &["auth"]).await;
+    investment_transactions(&app, &other, json!({})).await.ok();
+}

@@ -15,7 +15,14 @@ fn liability<'a>(body: &'a Value, kind: &str, account_id: &Value) -> &'a Value {
 }
 
 /// The transactions of `account_id` named `name` between two dates, from `/transactions/get`.
-async fn named(app: &TestApp, token: &str, account_id: &Value, name: &str, from: &str, to: &str) -> Vec<Value> {
+async fn named(
+    app: &TestApp,
+    token: &str,
+    account_id: &Value,
+    name: &str,
+    from: &str,
+    to: &str,
+) -> Vec<Value> {
     let got = app
         .post(
             "/transactions/get",
@@ -40,7 +47,10 @@ async fn liabilities_agree_with_the_transactions() {
     app.advance(json!({"seconds": 61})).await;
     let body = app.with_token("/liabilities/get", &token).await.ok();
     let id = |mask: &str| by_mask(&body, mask)["account_id"].clone();
-    assert_eq!(body["liabilities"]["credit"].as_array().map(Vec::len), Some(2));
+    assert_eq!(
+        body["liabilities"]["credit"].as_array().map(Vec::len),
+        Some(2)
+    );
 
     // The card's last statement closed on February 28th and was paid on the 25th before.
     let card = liability(&body, "credit", &id("3333"));
@@ -50,9 +60,24 @@ async fn liabilities_agree_with_the_transactions() {
     assert_eq!(card["is_overdue"], false);
     assert_eq!(card["aprs"][0]["apr_type"], "purchase_apr");
     assert_eq!(card["aprs"][0]["apr_percentage"], 12.5);
-    let payments = named(&app, &token, &id("3333"), "PAYMENT - THANK YOU", "2027-02-25", "2027-02-25").await;
-    let paid: f64 = payments.iter().map(|t| -t["amount"].as_f64().unwrap_or(0.0)).sum();
-    assert_eq!(card["last_payment_amount"].as_f64(), Some(paid), "{payments:?}");
+    let payments = named(
+        &app,
+        &token,
+        &id("3333"),
+        "PAYMENT - THANK YOU",
+        "2027-02-25",
+        "2027-02-25",
+    )
+    .await;
+    let paid: f64 = payments
+        .iter()
+        .map(|t| -t["amount"].as_f64().unwrap_or(0.0))
+        .sum();
+    assert_eq!(
+        card["last_payment_amount"].as_f64(),
+        Some(paid),
+        "{payments:?}"
+    );
     let minimum = card["minimum_payment_amount"].as_f64().unwrap_or(-1.0);
     let statement = card["last_statement_balance"].as_f64().unwrap_or(-1.0);
     assert!(minimum <= statement && minimum >= 0.0, "{card}");
@@ -69,11 +94,25 @@ async fn liabilities_agree_with_the_transactions() {
     assert_eq!(mortgage["interest_rate"]["type"], "fixed");
     assert_eq!(mortgage["property_address"]["city"], "Malakoff");
     for (loan, mask) in [(student, "7777"), (mortgage, "8888")] {
-        let charged = named(&app, &token, &id(mask), "INTEREST CHARGED", "2027-01-01", "2027-03-10").await;
+        let charged = named(
+            &app,
+            &token,
+            &id(mask),
+            "INTEREST CHARGED",
+            "2027-01-01",
+            "2027-03-10",
+        )
+        .await;
         assert_eq!(charged.len(), 2, "January and February 28th: {charged:?}");
-        let sum: f64 = charged.iter().map(|t| t["amount"].as_f64().unwrap_or(0.0)).sum();
+        let sum: f64 = charged
+            .iter()
+            .map(|t| t["amount"].as_f64().unwrap_or(0.0))
+            .sum();
         let ytd = loan["ytd_interest_paid"].as_f64().unwrap_or(-1.0);
-        assert!((sum - ytd).abs() < 0.005, "{mask}: charged {sum}, ytd {ytd}");
+        assert!(
+            (sum - ytd).abs() < 0.005,
+            "{mask}: charged {sum}, ytd {ytd}"
+        );
     }
 }
 
@@ -117,11 +156,17 @@ async fn liabilities_errors_are_plaids() {
     );
     // Houndstooth Bank has no Liabilities.
     let other = app.item(HOUNDSTOOTH, &["auth"]).await;
-    app.with_token("/liabilities/get", &other)
+    app.with_token("/liabilities/get", &other).await.error(
+        400,
+        "ITEM_ERROR",
+        "PRODUCTS_NOT_SUPPORTED",
+    );
+    app.with_token("/sandbox/item/reset_login", &token)
         .await
-        .error(400, "ITEM_ERROR", "PRODUCTS_NOT_SUPPORTED");
-    app.with_token("/sandbox/item/reset_login", &token).await.ok();
-    app.with_token("/liabilities/get", &token)
-        .await
-        .error(400, "ITEM_ERROR", "ITEM_LOGIN_REQUIRED");
+        .ok();
+    app.with_token("/liabilities/get", &token).await.error(
+        400,
+        "ITEM_ERROR",
+        "ITEM_LOGIN_REQUIRED",
+    );
 }
