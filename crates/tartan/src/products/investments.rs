@@ -19,7 +19,7 @@ use crate::surface::{AppState, Ctx, plaid_write};
 use crate::world::Item;
 use crate::world::bank::holdings::{self, Holding, InvestmentKind, InvestmentTxn};
 use crate::world::bank::securities::{self, Kind, Security};
-use crate::world::bank::transactions::{Role, date_of, role};
+use crate::world::bank::transactions::date_of;
 use crate::world::ids;
 use crate::world::items::AccountState;
 
@@ -51,7 +51,7 @@ fn investment_accounts<'a>(
     let accounts: Vec<&AccountState> = item
         .select_accounts(account_ids)?
         .into_iter()
-        .filter(|a| role(&item.template(a)) == Role::Investment)
+        .filter(|a| item.is_investment(a))
         .collect();
     if accounts.is_empty() {
         return Err(no_investment_accounts());
@@ -110,7 +110,7 @@ pub fn transactions_get(
             .collect();
         let as_of = accounts
             .iter()
-            .map(|a| date_of(created, item.days_at(a.cached_at_ms)))
+            .map(|a| item.read_on(a))
             .max()
             .unwrap_or(created);
         Ok(InvestmentsTransactionsGetResponse {
@@ -234,7 +234,7 @@ fn holdings_parts(item: &Item, accounts: &[&AccountState]) -> HoldingsParts {
     let mut holdings = Vec::new();
     let mut held: Vec<(&'static Security, time::Date)> = Vec::new();
     for a in accounts {
-        let as_of = date_of(item.created_date(), item.days_at(a.cached_at_ms));
+        let as_of = item.read_on(a);
         let account_id = item.account_id(a);
         for h in positions(item, a) {
             holdings.push(holding(&account_id, &h, as_of, item.currency(a.template)));

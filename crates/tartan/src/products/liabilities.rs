@@ -15,7 +15,7 @@ use time::{Date, Month};
 use super::{cached_accounts, item_wire, wire_date, with_product};
 use crate::surface::{AppState, Ctx, plaid_write};
 use crate::world::Item;
-use crate::world::bank::transactions::{self as bank_txns, Role, date_of, role};
+use crate::world::bank::transactions::{self as bank_txns, Role, role};
 use crate::world::items::AccountState;
 
 pub fn router() -> Router<AppState> {
@@ -56,11 +56,6 @@ pub fn liabilities_get(
             },
         })
     })
-}
-
-/// The day Plaid's copy of the account was read.
-fn as_of(item: &Item, a: &AccountState) -> Date {
-    date_of(item.created_date(), item.days_at(a.cached_at_ms))
 }
 
 /// The bank day of a date.
@@ -122,7 +117,7 @@ fn credit_card(item: &Item, a: &AccountState) -> CreditCardLiability {
             next_payment_due_date: None,
         };
     }
-    let d = as_of(item, a);
+    let d = item.read_on(a);
     let due = if role(&t) == Role::BusinessCard {
         bank_txns::BUSINESS_CARD_DUE_DAY
     } else {
@@ -190,7 +185,7 @@ fn address(
 
 fn student_loan(item: &Item, a: &AccountState) -> StudentLoan {
     let t = item.template(a);
-    let d = as_of(item, a);
+    let d = item.read_on(a);
     let interest = bank_txns::monthly_interest(&t, bank_txns::STUDENT_RATE);
     let (ytd_interest, ytd_principal) = ytd(
         d,
@@ -241,7 +236,7 @@ fn student_loan(item: &Item, a: &AccountState) -> StudentLoan {
 
 fn mortgage_loan(item: &Item, a: &AccountState) -> MortgageLiability {
     let t = item.template(a);
-    let d = as_of(item, a);
+    let d = item.read_on(a);
     let interest = bank_txns::monthly_interest(&t, bank_txns::MORTGAGE_RATE);
     let (ytd_interest, ytd_principal) = ytd(
         d,

@@ -20,6 +20,11 @@ pub struct InvestmentsPull {
 }
 
 impl Item {
+    /// Whether the account is an investment account (one with holdings).
+    pub fn is_investment(&self, account: &super::items::AccountState) -> bool {
+        bank::transactions::role(&self.template(account)) == Role::Investment
+    }
+
     /// How many investment transactions the Item's investment accounts have.
     pub fn investment_transactions_count(&self) -> usize {
         if self.custom_accounts().is_some() {
@@ -27,7 +32,7 @@ impl Item {
         }
         self.accounts
             .iter()
-            .filter(|a| bank::transactions::role(&self.template(a)) == Role::Investment)
+            .filter(|a| self.is_investment(a))
             .map(|a| {
                 bank::holdings::history(self.seed, &self.template(a), self.created_date()).len()
             })
@@ -42,7 +47,7 @@ impl Item {
         }
         self.accounts
             .iter()
-            .filter(|a| bank::transactions::role(&self.template(a)) == Role::Investment)
+            .filter(|a| self.is_investment(a))
             .map(|a| a.cached_at_ms)
             .min()
     }
@@ -58,7 +63,7 @@ impl Item {
         }
         self.accounts
             .iter()
-            .filter(|a| bank::transactions::role(&self.template(a)) == Role::Investment)
+            .filter(|a| self.is_investment(a))
             .flat_map(|a| bank::holdings::holdings(self.seed, &self.template(a), created))
             .filter(|h| h.security.close(from) != h.security.close(to))
             .count()

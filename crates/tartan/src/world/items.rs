@@ -371,6 +371,11 @@ impl Item {
         }
     }
 
+    /// The bank day (as a calendar date) Plaid's copy of the account was last read on.
+    pub fn read_on(&self, account: &AccountState) -> time::Date {
+        bank::transactions::date_of(self.created_date(), self.days_at(account.cached_at_ms))
+    }
+
     /// Plaid's cached copy of an account's balance: the bank's truth when it was last read.
     pub fn cached_balance(&self, account: &AccountState) -> Balance {
         self.live_balance(account, account.cached_at_ms)
