@@ -67,6 +67,7 @@ IMPLEMENTED = (
     "/transactions/refresh",
     "/investments/holdings/get",
     "/investments/transactions/get",
+    "/liabilities/get",
 )
 
 ACCESS_TOKEN_ENDPOINTS = (
@@ -81,6 +82,7 @@ ACCESS_TOKEN_ENDPOINTS = (
     "/identity/get",
     "/investments/holdings/get",
     "/investments/transactions/get",
+    "/liabilities/get",
 )
 # The other required fields of ACCESS_TOKEN_ENDPOINTS, so that a request is refused for its token.
 REQUIRED_BODY = {
@@ -92,6 +94,8 @@ FIRST_PLATYPUS = "ins_109508"
 ITEM_PRODUCTS = ["auth", "identity", "transactions"]
 # Not in ITEM_PRODUCTS: Houndstooth Bank (ins_109512), one of ITEM_INSTITUTIONS, lacks Investments.
 INVESTMENTS_PRODUCTS = [*ITEM_PRODUCTS, "investments"]
+# Likewise for Liabilities (Houndstooth Bank lacks it too).
+LIABILITIES_PRODUCTS = [*ITEM_PRODUCTS, "liabilities"]
 WEBHOOK = "http://127.0.0.1:9/tartan-conformance/openapi-webhook"
 ALL_COUNTRIES = [
     "US", "GB", "ES", "NL", "FR", "IE", "CA", "DE", "IT", "PL",
@@ -531,8 +535,8 @@ def test_data_endpoints_answer_item_login_required(openapi, http, login_required
 
 @pytest.fixture(scope="module")
 def removed_token(http):
-    # With Investments too, so that every endpoint of ACCESS_TOKEN_ENDPOINTS could answer it.
-    token = new_item(http, FIRST_PLATYPUS, INVESTMENTS_PRODUCTS)
+    # With Investments and Liabilities too, so that every endpoint of ACCESS_TOKEN_ENDPOINTS could answer it.
+    token = new_item(http, FIRST_PLATYPUS, [*INVESTMENTS_PRODUCTS, "liabilities"])
     status, payload = http.post("/item/remove", {"access_token": token})
     assert status == 200, payload
     return token
@@ -1037,6 +1041,84 @@ def test_investments_transactions_get_answers_item_login_required(openapi, http)
                  error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED")
 
 
+# --- Liabilities -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def liabilities_token(http):
+    """A user_good Item at First Platypus with Liabilities (and the module's usual products)."""
+    return new_item(http, FIRST_PLATYPUS, LIABILITIES_PRODUCTS, webhook=WEBHOOK)
+
+
+def test_liabilities_get(openapi, http, liabilities_token):
+    payload = expect_ok(openapi, http, "/liabilities/get", {"access_token": liabilities_token})
+    masks = {a["account_id"]: a["mask"] for a in payload["accounts"]}
+    assert set(masks.values()) == set(
+        a["mask"] for a in http.post("/accounts/get", {"access_token": liabilities_token})[1]["accounts"])
+    liabilities = payload["liabilities"]
+    assert sorted(masks[c["account_id"]] for c in liabilities["credit"]) == ["3333", "9999"]
+    assert [masks[s["account_id"]] for s in liabilities["student"]] == ["7777"]
+    assert [masks[m["account_id"]] for m in liabilities["mortgage"]] == ["8888"]
+
+
+def test_liabilities_get_for_liabilities_only_item(openapi, http):
+    token = new_item(http, FIRST_PLATYPUS, ["liabilities"])
+    payload = expect_ok(openapi, http, "/liabilities/get", {"access_token": token})
+    assert payload["liabilities"]["credit"] and payload["liabilities"]["student"] and payload["liabilities"]["mortgage"]
+
+
+def test_liabilities_get_filtered_by_account_ids(openapi, http, liabilities_token):
+    ids = {a["mask"]: a["account_id"] for a in
+           expect_ok(openapi, http, "/liabilities/get", {"access_token": liabilities_token})["accounts"]}
+    payload = expect_ok(openapi, http, "/liabilities/get",
+                        {"access_token": liabilities_token, "options": {"account_ids": [ids["8888"]]}})
+    assert [a["account_id"] for a in payload["accounts"]] == [ids["8888"]]
+    assert [m["account_id"] for m in payload["liabilities"]["mortgage"]] == [ids["8888"]]
+    assert payload["liabilities"]["credit"] == [] and payload["liabilities"]["student"] == []
+
+
+def test_liabilities_get_after_a_month(openapi, tartan):
+    """Dates a month on (own tenant: the clock moves), after a balance refresh."""
+    t = Tenant(tartan, "openapi_liabilities")
+    try:
+        h = Http(t)
+        for path, body in [("/tartan/clock/freeze", {}), ("/tartan/settings", {"item_login_expiry_days": 0})]:
+            status, payload = h.post(path, body)
+            assert status == 200, payload
+        token = new_item(h, FIRST_PLATYPUS, ["liabilities", "transactions"])
+        status, _ = h.post("/tartan/clock/advance", {"days": 30})
+        assert status == 200
+        expect_ok(openapi, h, "/accounts/balance/get", {"access_token": token})
+        expect_ok(openapi, h, "/liabilities/get", {"access_token": token})
+    finally:
+        t.api_client.close()
+
+
+def test_liabilities_get_errors(openapi, http, liabilities_token):
+    checking = [a["account_id"] for a in
+                http.post("/accounts/get", {"access_token": liabilities_token})[1]["accounts"]
+                if a["mask"] == "0000"]
+    assert len(checking) == 1
+    body = expect_error(openapi, http, "/liabilities/get",
+                        {"access_token": liabilities_token, "options": {"account_ids": checking}},
+                        error_type="ITEM_ERROR", error_code="NO_LIABILITY_ACCOUNTS")
+    assert body["error_message"].startswith(
+        "There are no valid liability account(s) associated with this Item."), body
+    expect_error(openapi, http, "/liabilities/get",
+                 {"access_token": liabilities_token, "options": {"account_ids": ["no-such-account"]}},
+                 error_type="INVALID_INPUT", error_code="INVALID_ACCOUNT_ID")
+    houndstooth = new_item(http, "ins_109512", ["auth"])
+    expect_error(openapi, http, "/liabilities/get", {"access_token": houndstooth},
+                 error_type="ITEM_ERROR", error_code="PRODUCTS_NOT_SUPPORTED")
+
+
+def test_liabilities_get_answers_item_login_required(openapi, http):
+    token = new_item(http, FIRST_PLATYPUS, LIABILITIES_PRODUCTS)
+    expect_ok(openapi, http, "/sandbox/item/reset_login", {"access_token": token})
+    expect_error(openapi, http, "/liabilities/get", {"access_token": token},
+                 error_type="ITEM_ERROR", error_code="ITEM_LOGIN_REQUIRED")
+
+
 # --- malformed requests, on every implemented endpoint ---------------------------------------
 
 
@@ -1086,6 +1168,7 @@ WRONG_TYPE_BODIES = {
     "/investments/holdings/get": {"access_token": "access-sandbox-x", "options": {"account_ids": "x"}},
     "/investments/transactions/get": {"access_token": "access-sandbox-x", "start_date": "2026-01-01",
                                       "end_date": "2026-02-01", "options": {"count": "ten"}},
+    "/liabilities/get": {"access_token": "access-sandbox-x", "options": {"account_ids": "x"}},
 }
 
 

@@ -96,6 +96,11 @@ fn this_year(d: Date, dom: u8) -> i64 {
     i64::from(u8::from(d.month())) - i64::from(d.day() < dom)
 }
 
+/// A yearly rate as Plaid writes it (0.035 is 3.5), without binary noise.
+fn percent(rate: f64) -> f64 {
+    (rate * 100_000.0).round() / 1_000.0
+}
+
 fn dollars(cents: i64) -> f64 {
     cents as f64 / 100.0
 }
@@ -201,7 +206,7 @@ fn student_loan(item: &Item, a: &AccountState) -> StudentLoan {
         disbursement_dates: Some(vec!["2016-08-26".to_owned()]),
         expected_payoff_date: Some("2036-08-05".to_owned()),
         guarantor: Some("DEPT OF ED".into()),
-        interest_rate_percentage: bank_txns::STUDENT_RATE * 100.0,
+        interest_rate_percentage: percent(bank_txns::STUDENT_RATE),
         is_overdue: Some(false),
         last_payment_amount: Some(dollars(bank_txns::STUDENT_PAYMENT_CENTS)),
         last_payment_date: Some(wire_date(last_on(d, bank_txns::STUDENT_PAYMENT_DAY))),
@@ -255,7 +260,7 @@ fn mortgage_loan(item: &Item, a: &AccountState) -> MortgageLiability {
         has_pmi: Some(false),
         has_prepayment_penalty: Some(false),
         interest_rate: MortgageInterestRate {
-            percentage: Some(bank_txns::MORTGAGE_RATE * 100.0),
+            percentage: Some(percent(bank_txns::MORTGAGE_RATE)),
             kind: Some("fixed".into()),
         },
         last_payment_amount: Some(dollars(bank_txns::MORTGAGE_PAYMENT_CENTS)),

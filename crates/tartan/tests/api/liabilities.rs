@@ -91,7 +91,11 @@ async fn liabilities_agree_with_the_transactions() {
     let mortgage = liability(&body, "mortgage", &id("8888"));
     assert_eq!(mortgage["last_payment_date"], "2027-03-01");
     assert_eq!(mortgage["next_payment_due_date"], "2027-04-01");
-    assert_eq!(mortgage["interest_rate"]["type"], "fixed");
+    assert_eq!(
+        mortgage["interest_rate"],
+        json!({"percentage": 3.5, "type": "fixed"})
+    );
+    assert_eq!(student["interest_rate_percentage"], 5.0);
     assert_eq!(mortgage["property_address"]["city"], "Malakoff");
     for (loan, mask) in [(student, "7777"), (mortgage, "8888")] {
         let charged = named(

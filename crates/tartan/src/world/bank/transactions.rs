@@ -167,8 +167,8 @@ fn last_day_of_month(d: Date) -> bool {
     date_of(d, 1).day() == 1
 }
 
-/// Card purchases that posted in the calendar month before `d`'s, in cents (what the
-/// statement closing in that month asks to be paid).
+/// Card purchases and charges that posted in the calendar month before `d`'s, in cents
+/// (what the statement closing in that month asks to be paid).
 pub fn statement_cents(item_seed: u64, card: usize, created: Date, day: i64) -> i64 {
     let d = date_of(created, day);
     let first_this = day - i64::from(d.day()) + 1;
@@ -224,6 +224,7 @@ fn statement_of_month(item_seed: u64, card: usize, created: Date, first_this: i6
     let mut date = date_of(created, first_prev - MAX_PENDING_DAYS);
     for a in (first_prev - MAX_PENDING_DAYS)..first_this {
         purchases(&acct, a, date, &mut bought);
+        card_charges(&acct, a, date, &mut bought);
         date = date.next_day().unwrap_or(date);
     }
     let total: i64 = bought
@@ -362,8 +363,36 @@ fn purchases(a: &Acct, day: i64, date: Date, out: &mut Vec<BankTxn>) {
     }
 }
 
+/// A card's subscriptions and services: on fixed days, posted the same day (its statement
+/// counts them with the purchases).
+fn card_charges(a: &Acct, day: i64, d: Date, out: &mut Vec<BankTxn>) {
+    let charge = |slot: u8, merchant: &'static Merchant, cents: i64| BankTxn {
+        account: a.index,
+        authorized_day: day,
+        posted_day: Some(day),
+        slot,
+        pending_cents: cents,
+        cents,
+        merchant,
+        pends: false,
+        origin: Origin::Bank,
+    };
+    match (a.role, d.day()) {
+        (Role::Card, 7) => out.push(charge(20, &mm::NETFLIX, 1_549)),
+        (Role::Card, 18) => out.push(charge(21, &mm::SPOTIFY, 1_199)),
+        (Role::BusinessCard, 3) => out.push(charge(
+            20,
+            &mm::AWS,
+            dollars(draw(a.seed, day, 31), 120.0, 480.0),
+        )),
+        (Role::BusinessCard, 1) => out.push(charge(21, &mm::GOOGLE_WORKSPACE, 7_200)),
+        _ => {}
+    }
+}
+
 /// Bills, pay, transfers and interest: on fixed days of the month, posted the same day.
 fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>) {
+    card_charges(a, day, d, out);
     let (item_seed, account, seed, t) = (a.item_seed, a.index, a.seed, a.template);
     let dom = d.day();
     let mut post = |slot: u8, merchant: &'static Merchant, cents: i64| {
@@ -446,12 +475,6 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             }
         }
         Role::Card => {
-            if dom == 7 {
-                post(20, &mm::NETFLIX, 1_549);
-            }
-            if dom == 18 {
-                post(21, &mm::SPOTIFY, 1_199);
-            }
             if dom == CARD_DUE_DAY {
                 let due = statement_cents(item_seed, account, created, day);
                 if due > 0 {
@@ -460,12 +483,6 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
             }
         }
         Role::BusinessCard => {
-            if dom == 3 {
-                post(20, &mm::AWS, dollars(draw(seed, day, 31), 120.0, 480.0));
-            }
-            if dom == 1 {
-                post(21, &mm::GOOGLE_WORKSPACE, 7_200);
-            }
             if dom == BUSINESS_CARD_DUE_DAY {
                 let due = statement_cents(item_seed, account, created, day);
                 if due > 0 {
@@ -768,14 +785,16 @@ mod tests {
 
     #[test]
     fn cards_are_paid_in_full_each_month() {
-        // The statement payment leaves the card within a month's spending of its opening.
-        let b = balance(42, CARD, CREATED, 365);
+        // Each statement (purchases and subscriptions) is paid in full, so the card stays
+        // within a month's spending of its opening balance however long it runs.
         let opening = template(CARD).current;
-        let current = b.current.unwrap();
-        assert!(
-            (opening - 1.0..opening + 3000.0).contains(&current),
-            "{current}"
-        );
+        for days in [365, 730] {
+            let current = balance(42, CARD, CREATED, days).current.unwrap_or(f64::NAN);
+            assert!(
+                (opening - 3000.0..opening + 3000.0).contains(&current),
+                "day {days}: {current}"
+            );
+        }
     }
 
     #[test]
