@@ -482,3 +482,29 @@ async fn async_update_waits_for_the_pull_when_investments_came_after_link() {
     let other = app.item(PLATYPUS, &["auth"]).await;
     investment_transactions(&app, &other, json!({})).await.ok();
 }
+
+#[tokio::test]
+async fn an_outage_fails_the_refresh_but_not_reads_of_the_copy() {
+    let app = fixed_day().await;
+    let token = investments_item(&app).await;
+    let before = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
+    app.trigger(json!({"institution_id": PLATYPUS, "action": "outage",
+                       "code": "INSTITUTION_NOT_RESPONDING"}))
+        .await
+        .ok();
+    app.with_token("/investments/refresh", &token).await.error(
+        400,
+        "INSTITUTION_ERROR",
+        "INSTITUTION_NOT_RESPONDING",
+    );
+    // Plaid's copy still reads, unchanged.
+    let after = app
+        .with_token("/investments/holdings/get", &token)
+        .await
+        .ok();
+    assert_eq!(before["holdings"], after["holdings"]);
+    investment_transactions(&app, &token, json!({})).await.ok();
+}
