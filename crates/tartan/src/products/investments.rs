@@ -261,12 +261,9 @@ fn investment_wire(item: &Item, accounts: &[&AccountState]) -> Vec<wire::Account
     out
 }
 
-/// Plaid's NO_INVESTMENT_ACCOUNTS, with its message.
+/// Plaid's NO_INVESTMENT_ACCOUNTS (its message is the catalogue's).
 fn no_investment_accounts() -> PlaidError {
-    PlaidError::new(ErrorCode::NO_INVESTMENT_ACCOUNTS).with_message(
-        "There are no valid investment account(s) associated with this Item. See \
-         https://plaid.com/docs/api/#item-errors for more information.",
-    )
+    PlaidError::new(ErrorCode::NO_INVESTMENT_ACCOUNTS)
 }
 
 /// The account's positions: the bank's, or for a `user_custom` account (whose balance is

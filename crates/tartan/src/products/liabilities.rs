@@ -39,12 +39,7 @@ pub fn liabilities_get(
             }
         }
         if credit.is_empty() && student.is_empty() && mortgage.is_empty() {
-            return Err(
-                PlaidError::new(ErrorCode::NO_LIABILITY_ACCOUNTS).with_message(
-                    "There are no valid liability account(s) associated with this Item. See \
-                 https://plaid.com/docs/api/#item-errors for more information.",
-                ),
-            );
+            return Err(PlaidError::new(ErrorCode::NO_LIABILITY_ACCOUNTS));
         }
         Ok(LiabilitiesGetResponse {
             accounts: cached_accounts(item, &selected),
