@@ -924,6 +924,13 @@ def test_investments_holdings_get(openapi, http, investments_token):
     assert {h["security_id"] for h in payload["holdings"]} == {s["security_id"] for s in payload["securities"]}
 
 
+def test_investments_auth_get(openapi, http, investments_token):
+    payload = expect_ok(openapi, http, "/investments/auth/get", {"access_token": investments_token})
+    assert {a["mask"] for a in payload["accounts"]} == {"5555", "6666"}
+    assert {n["account_id"] for n in payload["numbers"]["acats"]} == {a["account_id"] for a in payload["accounts"]}
+    assert payload["owners"] and payload["holdings"] and payload["securities"]
+
+
 def test_investments_holdings_get_for_investments_only_item(openapi, http):
     token = new_item(http, FIRST_PLATYPUS, ["investments"])
     payload = expect_ok(openapi, http, "/investments/holdings/get", {"access_token": token})

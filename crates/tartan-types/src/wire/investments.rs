@@ -124,3 +124,50 @@ pub struct InvestmentsTransactionsGetResponse {
     pub investment_transactions: Vec<InvestmentTransaction>,
     pub total_investment_transactions: usize,
 }
+
+/// An investment account's transfer numbers (ACATS in the US).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumbersAcats {
+    pub account_id: String,
+    pub account: String,
+    pub dtc_numbers: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumbersRetirement401k {
+    pub account_id: String,
+    pub plan: Option<String>,
+    pub account: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvestmentsAuthNumbers {
+    pub acats: Vec<NumbersAcats>,
+    pub aton: Vec<serde_json::Value>,
+    pub retirement_401k: Vec<NumbersRetirement401k>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestmentsAuthOwner {
+    pub account_id: String,
+    pub names: Vec<String>,
+}
+
+/// Where each part of the answer came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvestmentsAuthDataSources {
+    pub numbers: Option<Text>,
+    pub owners: Option<Text>,
+    pub holdings: Option<Text>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvestmentsAuthGetResponse {
+    pub accounts: Vec<Account>,
+    pub holdings: Vec<Holding>,
+    pub securities: Vec<Security>,
+    pub owners: Vec<InvestmentsAuthOwner>,
+    pub numbers: InvestmentsAuthNumbers,
+    pub data_sources: InvestmentsAuthDataSources,
+    pub item: Item,
+}

@@ -31,6 +31,61 @@ pub fn router() -> Router<AppState> {
             plaid_write(transactions_get),
         )
         .route("/investments/refresh", plaid_write(refresh))
+        .route("/investments/auth/get", plaid_write(auth_get))
+}
+
+/// `/investments/auth/get`: what moving the investment accounts elsewhere needs: their
+/// holdings, owners and transfer numbers (ACATS; the 401k's plan number too).
+pub fn auth_get(
+    ctx: &Ctx<'_>,
+    req: AccountsGetRequest,
+) -> Result<wire::InvestmentsAuthGetResponse, PlaidError> {
+    let ids = req.options.and_then(|o| o.account_ids);
+    with_product(ctx, &req.access_token, Product::InvestmentsAuth, |item| {
+        let accounts = investment_accounts(item, ids.as_deref())
+            .map_err(|_| PlaidError::new(ErrorCode::NO_INVESTMENT_AUTH_ACCOUNTS))?;
+        let parts = holdings_parts(item, &accounts);
+        let mut numbers = wire::InvestmentsAuthNumbers::default();
+        let mut owners = Vec::new();
+        for a in &accounts {
+            let account_id = item.account_id(a);
+            let mask = item.template(a).mask.to_owned();
+            numbers.acats.push(wire::NumbersAcats {
+                account_id: account_id.clone(),
+                account: format!(
+                    "TR{:06}{mask}",
+                    ids::stable_hash(account_id.as_bytes()) % 1_000_000
+                ),
+                // The clearing firm's Depository Trust Company participant number.
+                dtc_numbers: vec!["0226".to_owned()],
+            });
+            if item.template(a).subtype == "401k" {
+                numbers.retirement_401k.push(wire::NumbersRetirement401k {
+                    account_id: account_id.clone(),
+                    plan: Some("PLAN-401K-7788".to_owned()),
+                    account: Some(format!("401K{mask}")),
+                });
+            }
+            owners.push(wire::InvestmentsAuthOwner {
+                account_id,
+                names: item.owner(a).names,
+            });
+        }
+        let institution = || Some("INSTITUTION".into());
+        Ok(wire::InvestmentsAuthGetResponse {
+            accounts: parts.accounts,
+            holdings: parts.holdings,
+            securities: parts.securities,
+            owners,
+            numbers,
+            data_sources: wire::InvestmentsAuthDataSources {
+                numbers: institution(),
+                owners: institution(),
+                holdings: institution(),
+            },
+            item: item_wire(item, false),
+        })
+    })
 }
 
 /// `/investments/refresh`: reads the bank now; HOLDINGS: DEFAULT_UPDATE when prices moved.

@@ -100,6 +100,7 @@ const FULL_US: &[Product] = &[
     P::Income,
     P::IncomeVerification,
     P::Investments,
+    P::InvestmentsAuth,
     P::Liabilities,
     P::RecurringTransactions,
     P::Signal,

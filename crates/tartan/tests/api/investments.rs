@@ -508,3 +508,39 @@ async fn an_outage_fails_the_refresh_but_not_reads_of_the_copy() {
     assert_eq!(before["holdings"], after["holdings"]);
     investment_transactions(&app, &token, json!({})).await.ok();
 }
+
+#[tokio::test]
+async fn investments_auth_gives_the_transfer_numbers_owners_and_holdings() {
+    let app = fixed_day().await;
+    let token = investments_item(&app).await;
+    let body = app.with_token("/investments/auth/get", &token).await.ok();
+    check_agrees(&body);
+    let acats = body["numbers"]["acats"].as_array().expect("acats");
+    assert_eq!(acats.len(), 2);
+    assert!(
+        acats.iter().all(|n| n["dtc_numbers"] == json!(["0226"])),
+        "{acats:?}"
+    );
+    let k401 = by_mask(&body, "6666")["account_id"].clone();
+    assert_eq!(body["numbers"]["retirement_401k"][0]["account_id"], k401);
+    assert_eq!(
+        body["owners"][0]["names"],
+        json!(["Alberta Bobbeth Charleson"])
+    );
+    assert_eq!(body["data_sources"]["numbers"], "INSTITUTION");
+
+    let accounts = app.with_token("/accounts/get", &token).await.ok();
+    let checking = by_mask(&accounts, "0000")["account_id"].clone();
+    app.post(
+        "/investments/auth/get",
+        json!({"access_token": token, "options": {"account_ids": [checking]}}),
+    )
+    .await
+    .error(400, "ITEM_ERROR", "NO_INVESTMENT_AUTH_ACCOUNTS");
+    let other = app.item("ins_109512", &["auth"]).await;
+    app.with_token("/investments/auth/get", &other).await.error(
+        400,
+        "ITEM_ERROR",
+        "PRODUCTS_NOT_SUPPORTED",
+    );
+}
