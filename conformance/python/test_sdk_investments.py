@@ -39,8 +39,8 @@ from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRe
 from plaid.model.security import Security
 from plaid.model_utils import validate_and_convert_types
 
-from conftest import ERROR_FIELDS, parse_rfc3339
-from test_sdk_transactions_dynamic import fresh_tenant
+from conftest import ERROR_FIELDS
+from test_sdk_transactions_dynamic import advance_days, fresh_tenant
 
 FIRST_PLATYPUS = "ins_109508"
 START = "2027-03-10T12:00:00Z"  # a Wednesday
@@ -75,13 +75,6 @@ def tenant(tartan):
     assert settings["item_login_expiry_days"] == 0, settings
     yield t
     t.api_client.close()
-
-
-def advance_days(tenant, days: int):
-    before = tenant.now()
-    after = parse_rfc3339(tenant._control("POST", "/tartan/clock/advance", {"days": days})["now"])
-    assert after - before == timedelta(days=days), (before, after)
-    return after
 
 
 def investments_item(tenant, **options):

@@ -44,7 +44,7 @@ from plaid.model.transactions_get_request import TransactionsGetRequest
 from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
 
 from conftest import ERROR_FIELDS, parse_rfc3339
-from test_sdk_transactions_dynamic import fresh_tenant
+from test_sdk_transactions_dynamic import advance_days, fresh_tenant
 
 FIRST_PLATYPUS = "ins_109508"
 HOUNDSTOOTH = "ins_109512"
@@ -78,13 +78,6 @@ def tenant(tartan):
     t = liabilities_tenant(tartan)
     yield t
     t.api_client.close()
-
-
-def advance_days(tenant, days: int):
-    before = tenant.now()
-    after = parse_rfc3339(tenant._control("POST", "/tartan/clock/advance", {"days": days})["now"])
-    assert after - before == timedelta(days=days), (before, after)
-    return after
 
 
 def liabilities_item(tenant, products=("liabilities",), **options):

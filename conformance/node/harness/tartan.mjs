@@ -194,3 +194,21 @@ export function assertKeys(object, keys, what) {
   const missing = keys.filter((key) => !(key in object));
   assert.deepEqual(missing, [], `${what} lacks ${missing.join(', ')}`);
 }
+
+/** A tenant of its own on `baseUrl`: seeded, its clock frozen at `start`, with more `settings`. */
+export async function frozenTenant(baseUrl, label, { seed, start, settings = {} }) {
+  const tenant = new Tenant(baseUrl, label);
+  await tenant.control('POST', '/tartan/settings', { seed, ...settings });
+  await tenant.control('POST', '/tartan/clock/freeze', {});
+  await tenant.control('POST', '/tartan/clock/set', { now: start });
+  assert.equal((await tenant.now()).toISOString(), new Date(start).toISOString());
+  return tenant;
+}
+
+/** Moves a tenant's frozen clock `days` on, checking it moved exactly that far. */
+export async function advanceDays(tenant, days) {
+  const before = await tenant.now();
+  const after = new Date((await tenant.control('POST', '/tartan/clock/advance', { days })).now);
+  assert.equal(after - before, days * 86_400_000, `clock went from ${before.toISOString()} to ${after.toISOString()}`);
+  return after;
+}

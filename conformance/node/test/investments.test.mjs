@@ -14,7 +14,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Products } from 'plaid';
 
-import { Tenant, assertKeys, expectPlaidError, startTartan } from '../harness/tartan.mjs';
+import { advanceDays, assertKeys, expectPlaidError, frozenTenant, startTartan } from '../harness/tartan.mjs';
 
 const FIRST_PLATYPUS = 'ins_109508';
 const START = '2027-03-10T12:00:00Z';
@@ -64,20 +64,12 @@ after(async () => {
   await tartan?.stop();
 });
 
-async function freshTenant(label) {
-  const tenant = new Tenant(tartan.baseUrl, label);
-  await tenant.control('POST', '/tartan/settings', { seed: SEED, item_login_expiry_days: 0 });
-  await tenant.control('POST', '/tartan/clock/freeze', {});
-  await tenant.control('POST', '/tartan/clock/set', { now: START });
-  assert.equal((await tenant.now()).toISOString(), '2027-03-10T12:00:00.000Z');
-  return tenant;
-}
-
-async function advanceDays(tenant, days) {
-  const before = await tenant.now();
-  const after = new Date((await tenant.control('POST', '/tartan/clock/advance', { days })).now);
-  assert.equal(after - before, days * 86_400_000, `clock went from ${before.toISOString()} to ${after.toISOString()}`);
-  return after;
+function freshTenant(label) {
+  return frozenTenant(tartan.baseUrl, label, {
+    seed: SEED,
+    start: START,
+    settings: { item_login_expiry_days: 0 },
+  });
 }
 
 async function investmentsItem(tenant) {

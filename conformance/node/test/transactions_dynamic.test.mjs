@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 
 import { Products } from 'plaid';
 
-import { Tenant, assertKeys, expectPlaidError, startTartan } from '../harness/tartan.mjs';
+import { assertKeys, expectPlaidError, frozenTenant, startTartan } from '../harness/tartan.mjs';
 
 const FIRST_PLATYPUS = 'ins_109508';
 const DYNAMIC_USER = 'user_transactions_dynamic';
@@ -46,13 +46,8 @@ after(async () => {
   await tartan?.stop();
 });
 
-async function freshTenant(label) {
-  const tenant = new Tenant(tartan.baseUrl, label);
-  await tenant.control('POST', '/tartan/settings', { seed: SEED });
-  await tenant.control('POST', '/tartan/clock/freeze', {});
-  await tenant.control('POST', '/tartan/clock/set', { now: START });
-  assert.equal((await tenant.now()).toISOString(), '2027-03-10T12:00:00.000Z');
-  return tenant;
+function freshTenant(label) {
+  return frozenTenant(tartan.baseUrl, label, { seed: SEED, start: START });
 }
 
 const cents = (amount) => Math.round(amount * 100);
