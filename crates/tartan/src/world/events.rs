@@ -880,6 +880,32 @@ impl World {
     }
 }
 
+impl World {
+    /// A call that reaches the Item's bank now (`/transactions/refresh`, `/investments/refresh`,
+    /// `/sandbox/transactions/create`): an Item in error fails at once; the contact can fail
+    /// as any contact does (a login that breaks, an outage); once in, `then` changes the Item
+    /// and Plaid's copy. The Item is written either way.
+    pub(crate) fn through_bank(
+        &self,
+        client_id: &str,
+        access_token: &str,
+        then: impl FnOnce(&State, &mut Vec<Record>, &Bank, &mut Item, i64) -> Result<(), PlaidError>,
+    ) -> Result<(), PlaidError> {
+        self.write(|state, changes| {
+            let now = state.now_ms(client_id);
+            let mut item = state.item_for_token(client_id, access_token)?.clone();
+            item.ensure_healthy()?;
+            let bank = state.tenant(client_id)?.bank(item.institution());
+            let contacted = contact_bank(state, changes, &bank, &mut item, now);
+            if contacted.is_ok() {
+                then(state, changes, &bank, &mut item, now)?;
+            }
+            changes.push(Record::Item(Box::new(item)));
+            Ok(contacted)
+        })?
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

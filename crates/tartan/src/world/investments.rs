@@ -113,22 +113,18 @@ impl World {
         client_id: &str,
         access_token: &str,
     ) -> Result<(), PlaidError> {
-        self.write(|state, changes| {
-            let now = state.now_ms(client_id);
-            let mut item = state.item_for_token(client_id, access_token)?.clone();
-            item.ensure_healthy()?;
-            let bank = state.tenant(client_id)?.bank(item.institution());
-            let held_from = item.investments_as_of();
-            let before = item.txn_version(now);
-            let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
-            if contacted.is_ok() {
-                events::update_copy(state, changes, &bank, &mut item, now, before);
+        self.through_bank(
+            client_id,
+            access_token,
+            |state, changes, bank, item, now| {
+                let held_from = item.investments_as_of();
+                let before = item.txn_version(now);
+                events::update_copy(state, changes, bank, item, now, before);
                 if let Some(from) = held_from {
-                    events::announce_holdings(state, changes, &item, from, now);
+                    events::announce_holdings(state, changes, item, from, now);
                 }
-            }
-            changes.push(Record::Item(Box::new(item)));
-            Ok(contacted)
-        })?
+                Ok(())
+            },
+        )
     }
 }

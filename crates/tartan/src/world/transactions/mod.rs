@@ -625,20 +625,16 @@ impl World {
         client_id: &str,
         access_token: &str,
     ) -> Result<(), PlaidError> {
-        self.write(|state, changes| {
-            let now = state.now_ms(client_id);
-            let mut item = state.item_for_token(client_id, access_token)?.clone();
-            item.ensure_healthy()?;
-            let bank = state.tenant(client_id)?.bank(item.institution());
-            let before = item.txn_version(now);
-            let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
-            if contacted.is_ok() {
+        self.through_bank(
+            client_id,
+            access_token,
+            |state, changes, bank, item, now| {
+                let before = item.txn_version(now);
                 item.refreshed_dynamic(now);
-                events::update_copy(state, changes, &bank, &mut item, now, before);
-            }
-            changes.push(Record::Item(Box::new(item)));
-            Ok(contacted)
-        })?
+                events::update_copy(state, changes, bank, item, now, before);
+                Ok(())
+            },
+        )
     }
 }
 
@@ -652,20 +648,16 @@ impl World {
         account: usize,
         new: Vec<dynamic::NewTxn>,
     ) -> Result<(), PlaidError> {
-        self.write(|state, changes| {
-            let now = state.now_ms(client_id);
-            let mut item = state.item_for_token(client_id, access_token)?.clone();
-            item.ensure_healthy()?;
-            let bank = state.tenant(client_id)?.bank(item.institution());
-            let before = item.txn_version(now);
-            let contacted = events::contact_bank(state, changes, &bank, &mut item, now);
-            if contacted.is_ok() {
+        self.through_bank(
+            client_id,
+            access_token,
+            |state, changes, bank, item, now| {
+                let before = item.txn_version(now);
                 item.store_transactions(account, new, now)?;
-                events::update_copy(state, changes, &bank, &mut item, now, before);
-            }
-            changes.push(Record::Item(Box::new(item)));
-            Ok(contacted)
-        })?
+                events::update_copy(state, changes, bank, item, now, before);
+                Ok(())
+            },
+        )
     }
 }
 
