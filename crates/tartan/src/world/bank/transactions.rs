@@ -363,11 +363,16 @@ fn purchases(a: &Acct, day: i64, date: Date, out: &mut Vec<BankTxn>) {
     }
 }
 
-/// A card's subscriptions and services: on fixed days, posted the same day (its statement
-/// counts them with the purchases).
-fn card_charges(a: &Acct, day: i64, d: Date, out: &mut Vec<BankTxn>) {
-    let charge = |slot: u8, merchant: &'static Merchant, cents: i64| BankTxn {
-        account: a.index,
+/// A transaction of the account's schedule: made and posted the same day, never pending.
+fn posted_on(
+    account: usize,
+    day: i64,
+    slot: u8,
+    merchant: &'static Merchant,
+    cents: i64,
+) -> BankTxn {
+    BankTxn {
+        account,
         authorized_day: day,
         posted_day: Some(day),
         slot,
@@ -376,6 +381,14 @@ fn card_charges(a: &Acct, day: i64, d: Date, out: &mut Vec<BankTxn>) {
         merchant,
         pends: false,
         origin: Origin::Bank,
+    }
+}
+
+/// A card's subscriptions and services: on fixed days, posted the same day (its statement
+/// counts them with the purchases).
+fn card_charges(a: &Acct, day: i64, d: Date, out: &mut Vec<BankTxn>) {
+    let charge = |slot: u8, merchant: &'static Merchant, cents: i64| {
+        posted_on(a.index, day, slot, merchant, cents)
     };
     match (a.role, d.day()) {
         (Role::Card, 7) => out.push(charge(20, &mm::NETFLIX, 1_549)),
@@ -396,17 +409,7 @@ fn scheduled(a: &Acct, created: Date, day: i64, d: Date, out: &mut Vec<BankTxn>)
     let (item_seed, account, seed, t) = (a.item_seed, a.index, a.seed, a.template);
     let dom = d.day();
     let mut post = |slot: u8, merchant: &'static Merchant, cents: i64| {
-        out.push(BankTxn {
-            account,
-            authorized_day: day,
-            posted_day: Some(day),
-            slot,
-            pending_cents: cents,
-            cents,
-            merchant,
-            pends: false,
-            origin: Origin::Bank,
-        });
+        out.push(posted_on(account, day, slot, merchant, cents));
     };
     // Monthly interest at an annual rate on the opening balance.
     let interest = |rate: f64| monthly_interest(t, rate);
