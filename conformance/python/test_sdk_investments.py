@@ -39,7 +39,7 @@ from plaid.model.sandbox_item_reset_login_request import SandboxItemResetLoginRe
 from plaid.model.security import Security
 from plaid.model_utils import validate_and_convert_types
 
-from conftest import ERROR_FIELDS
+from conftest import expect_plaid_error
 from test_sdk_transactions_dynamic import advance_days, fresh_tenant
 
 FIRST_PLATYPUS = "ins_109508"
@@ -231,14 +231,9 @@ def cusip_digit(payload: str) -> int:
 
 
 def expect_error(call, error_type: str, error_code: str, status: int = 400) -> dict:
-    with pytest.raises(plaid.ApiException) as caught:
-        call()
-    body = json.loads(caught.value.body)
-    assert caught.value.status == status, body
-    missing = [f for f in ERROR_FIELDS if f not in body]
-    assert not missing, f"error body lacks {missing}: {body}"
-    assert (body["error_type"], body["error_code"]) == (error_type, error_code), body
-    assert body["status"] == status and body["request_id"], body
+    """conftest's expect_plaid_error, and the body's `status` is the HTTP status."""
+    body = expect_plaid_error(call, status=status, error_type=error_type, error_code=error_code)
+    assert body["status"] == status, body
     return body
 
 

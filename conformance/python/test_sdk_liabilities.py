@@ -20,7 +20,6 @@ when a test moves the clock by a month.
 from __future__ import annotations
 
 import calendar
-import json
 from datetime import date, timedelta
 
 import plaid
@@ -43,7 +42,8 @@ from plaid.model.student_loan import StudentLoan
 from plaid.model.transactions_get_request import TransactionsGetRequest
 from plaid.model.transactions_get_request_options import TransactionsGetRequestOptions
 
-from conftest import ERROR_FIELDS, parse_rfc3339
+from conftest import parse_rfc3339
+from test_sdk_investments import expect_error
 from test_sdk_transactions_dynamic import advance_days, fresh_tenant
 
 FIRST_PLATYPUS = "ins_109508"
@@ -167,18 +167,6 @@ def next_after(today: date, day: int) -> date:
 
 def cents(amount: float) -> int:
     return round(amount * 100)
-
-
-def expect_error(call, error_type: str, error_code: str, status: int = 400) -> dict:
-    with pytest.raises(plaid.ApiException) as caught:
-        call()
-    body = json.loads(caught.value.body)
-    assert caught.value.status == status, body
-    missing = [f for f in ERROR_FIELDS if f not in body]
-    assert not missing, f"error body lacks {missing}: {body}"
-    assert (body["error_type"], body["error_code"]) == (error_type, error_code), body
-    assert body["status"] == status and body["request_id"], body
-    return body
 
 
 def check_schedule(response, today: date, transactions=None) -> None:
